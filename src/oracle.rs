@@ -254,6 +254,9 @@ enum KeyReading {
     Unknown,
     WrongType,
     Absent,
+    /// A header whose scheme differs only in case: a server that does not honour
+    /// it answers 401 (CONTRACT.md allows only 200 or 401 there).
+    Unhonoured,
 }
 
 impl Oracle {
@@ -433,7 +436,7 @@ impl Oracle {
                 if scheme == "apikey" && !key.is_empty() {
                     vec![(read, if valid { Row::KeyValid } else { Row::KeyUnknown })]
                 } else if scheme.eq_ignore_ascii_case("apikey") && !key.is_empty() {
-                    vec![(read, if valid { Row::KeySchemeCase } else { Row::KeyUnknown }), (KeyReading::Absent, Row::KeySchemeCase)]
+                    vec![(read, if valid { Row::KeySchemeCase } else { Row::KeyUnknown }), (KeyReading::Unhonoured, Row::KeySchemeCase)]
                 } else {
                     // Another scheme, or the key alone: never 200 unless the key is valid.
                     let whole_valid = self.valid_key(v);
@@ -488,7 +491,9 @@ impl Oracle {
                         aspect.reject.push(Allowed::any(400, Row::KeyBodyWrongType));
                         aspect.reject.push(Allowed::any(401, Row::KeyBodyWrongType));
                     }
-                    if !unknown && !wrong {
+                    if readings.contains(&KeyReading::Unhonoured) && !unknown && !wrong {
+                        aspect.reject.push(Allowed::any(401, Row::KeySchemeCase));
+                    } else if !unknown && !wrong {
                         let row = unspec.unwrap_or(Row::KeyMissing);
                         aspect.reject.push(Allowed::any(401, row));
                         aspect.reject.push(Allowed::any(400, row));
