@@ -48,7 +48,13 @@ impl DateClass {
 /// other template byte must match itself.
 fn shape(s: &str, template: &str) -> bool {
     s.len() == template.len()
-        && s.bytes().zip(template.bytes()).all(|(c, t)| if t == b'd' { c.is_ascii_digit() } else { c == t })
+        && s.bytes().zip(template.bytes()).all(|(c, t)| {
+            if t == b'd' {
+                c.is_ascii_digit()
+            } else {
+                c == t
+            }
+        })
 }
 
 fn num(s: &str) -> u32 {
@@ -102,7 +108,8 @@ pub fn classify(s: &str) -> DateClass {
     if s.len() >= 15 && shape(&s[..15], "ddddddddTdddddd") {
         let date = NaiveDate::from_ymd_opt(num(&s[0..4]) as i32, num(&s[4..6]), num(&s[6..8]));
         let time = NaiveTime::from_hms_opt(num(&s[9..11]), num(&s[11..13]), num(&s[13..15]));
-        let zone_ok = matches!(&s[15..], "" | "Z") || shape(&s[15..], "+dddd") || shape(&s[15..], "-dddd");
+        let zone_ok =
+            matches!(&s[15..], "" | "Z") || shape(&s[15..], "+dddd") || shape(&s[15..], "-dddd");
         return match (date, time, zone_ok) {
             (Some(_), Some(_), true) => DateClass::Unusual("ISO basic format"),
             (_, _, false) => DateClass::Invalid("not ISO-8601: bad zone in basic format"),
@@ -154,9 +161,22 @@ fn extended(s: &str) -> DateClass {
             unusual = unusual.or(Some("lower-case 'z'"));
             Some(0)
         }
-        z if shape(z, "+dd:dd") || shape(z, "-dd:dd") || shape(z, "+dddd") || shape(z, "-dddd") || shape(z, "+dd") || shape(z, "-dd") => {
+        z if shape(z, "+dd:dd")
+            || shape(z, "-dd:dd")
+            || shape(z, "+dddd")
+            || shape(z, "-dddd")
+            || shape(z, "+dd")
+            || shape(z, "-dd") =>
+        {
             let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
-            let (oh, om) = (num(&digits[..2]), if digits.len() == 4 { num(&digits[2..]) } else { 0 });
+            let (oh, om) = (
+                num(&digits[..2]),
+                if digits.len() == 4 {
+                    num(&digits[2..])
+                } else {
+                    0
+                },
+            );
             if oh > 23 || om > 59 {
                 return DateClass::Invalid("impossible offset");
             }
@@ -190,7 +210,11 @@ fn extended(s: &str) -> DateClass {
             Err(_) => DateClass::Invalid("not RFC 3339"),
         },
         None => {
-            let fmt = if s.len() > 19 { "%Y-%m-%dT%H:%M:%S%.f" } else { "%Y-%m-%dT%H:%M:%S" };
+            let fmt = if s.len() > 19 {
+                "%Y-%m-%dT%H:%M:%S%.f"
+            } else {
+                "%Y-%m-%dT%H:%M:%S"
+            };
             match NaiveDateTime::parse_from_str(s, fmt) {
                 Ok(d) => DateClass::Local(d),
                 Err(_) => DateClass::Invalid("not ISO-8601"),
@@ -215,7 +239,12 @@ mod tests {
 
     #[test]
     fn rfc3339_and_local_forms_are_recognised() {
-        for s in ["2024-03-01T12:00:00Z", "2024-03-01T12:00:00+02:00", "2024-03-01T12:00:00.123456789-05:30", "2024-02-29T00:00:00Z"] {
+        for s in [
+            "2024-03-01T12:00:00Z",
+            "2024-03-01T12:00:00+02:00",
+            "2024-03-01T12:00:00.123456789-05:30",
+            "2024-02-29T00:00:00Z",
+        ] {
             assert_eq!(kind(s), "rfc3339", "{s}");
         }
         for s in ["2024-03-01T12:00:00", "2024-03-01T12:00:00.5"] {
@@ -226,9 +255,19 @@ mod tests {
     #[test]
     fn forms_the_contract_leaves_open_are_unusual() {
         for s in [
-            "2024-03-01", "20240301T120000Z", "2024-W09-5", "2024-061", "2024-03-01t12:00:00Z",
-            "2024-03-01T12:00:00z", "2024-03-01 12:00:00Z", "2016-12-31T23:59:60Z", "2024-03-01T24:00:00Z",
-            "2024-03-01T12:00Z", "2024-03-01T12:00:00,5Z", "2024-03-01T12:00:00+0200", "  ",
+            "2024-03-01",
+            "20240301T120000Z",
+            "2024-W09-5",
+            "2024-061",
+            "2024-03-01t12:00:00Z",
+            "2024-03-01T12:00:00z",
+            "2024-03-01 12:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "2024-03-01T24:00:00Z",
+            "2024-03-01T12:00Z",
+            "2024-03-01T12:00:00,5Z",
+            "2024-03-01T12:00:00+0200",
+            "  ",
         ] {
             assert_eq!(kind(s), "unusual", "{s}");
         }
@@ -237,10 +276,22 @@ mod tests {
     #[test]
     fn impossible_and_non_iso_values_are_invalid() {
         for s in [
-            "2024-02-30", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-03-01T25:00:00Z",
-            "2024-03-01T12:60:00Z", "2024-03-01T12:00:00+24:00", "03/01/2024", "yesterday", "1709294400",
-            "2024/03/01 12:00", "2024-W54-1", "2023-366", "2024-03-01T12:00:00Q", "2024-03-01T",
-            "2024-03-01T12:00:00.Z", "\u{e9}t\u{e9}",
+            "2024-02-30",
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-03-01T25:00:00Z",
+            "2024-03-01T12:60:00Z",
+            "2024-03-01T12:00:00+24:00",
+            "03/01/2024",
+            "yesterday",
+            "1709294400",
+            "2024/03/01 12:00",
+            "2024-W54-1",
+            "2023-366",
+            "2024-03-01T12:00:00Q",
+            "2024-03-01T",
+            "2024-03-01T12:00:00.Z",
+            "\u{e9}t\u{e9}",
         ] {
             assert_eq!(kind(s), "invalid", "{s}");
         }
