@@ -9,6 +9,7 @@ pub mod reference;
 pub mod request;
 pub mod row;
 pub mod spec;
+pub mod strategy;
 pub use client::{
     encode_body, encode_date, encode_value, Client, ClientBuilder, ClientDate, ClientError,
     KeyPlacement, Outcome,

@@ -1,2 +1,4 @@
 mod client;
+mod properties;
 mod reference;
+mod snapshots;
