@@ -282,6 +282,20 @@ impl Report {
     }
 }
 
+/// Writes a rendered report to `output` (a file) or to standard output.
+pub fn emit(report: &Report, format: Format, output: Option<&std::path::Path>, redactor: &Redactor) -> std::io::Result<()> {
+    let text = report.render(format, redactor);
+    match output {
+        Some(path) => std::fs::write(path, text),
+        None => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()
+        }
+    }
+}
+
 /// Escapes text for XML, dropping characters XML 1.0 cannot carry at all
 /// (a target's garbage bytes must not make the report unreadable).
 pub fn xml(s: &str) -> String {

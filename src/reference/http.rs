@@ -36,6 +36,8 @@ struct Shared {
     core: Mutex<Core>,
     clock: Clock,
     journal: Mutex<Vec<Received>>,
+    /// Answers to give before asking the core (client-verification scenarios).
+    forced: Mutex<std::collections::VecDeque<Answer>>,
 }
 
 /// A running reference server. Binds `127.0.0.1`; stops when dropped.
@@ -139,6 +141,7 @@ impl ServerBuilder {
             core: Mutex::new(Core::new(self.settings)),
             clock: self.clock.unwrap_or_default(),
             journal: Mutex::new(Vec::new()),
+            forced: Mutex::new(std::collections::VecDeque::new()),
         });
         let (shutdown, rx) = watch::channel(false);
         tokio::spawn(accept_loop(listener, shared.clone(), rx));
@@ -184,6 +187,13 @@ impl ReferenceServer {
     /// Forgets the journal.
     pub fn clear_received(&self) {
         lock(&self.shared.journal).clear();
+    }
+
+    /// Answers the next requests with these answers, in order, instead of asking
+    /// the core (which then sees nothing of them). Used to force 400/401/404/429
+    /// when verifying how a client reacts. Replaces any answers still queued.
+    pub fn force_answers(&self, answers: impl IntoIterator<Item = Answer>) {
+        *lock(&self.shared.forced) = answers.into_iter().collect();
     }
 
     /// Closes every rate-limit window.
@@ -251,7 +261,11 @@ async fn handle(
         body,
     };
     let at = shared.clock.now();
-    let mut answer = lock(&shared.core).decide(&request, at);
+    let forced = lock(&shared.forced).pop_front();
+    let mut answer = match forced {
+        Some(a) => a,
+        None => lock(&shared.core).decide(&request, at),
+    };
     let shell = answer.header(SHELL_FAULT).map(str::to_string);
     answer
         .headers
