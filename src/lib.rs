@@ -10,6 +10,7 @@ pub mod reference;
 pub mod report;
 pub mod request;
 pub mod row;
+pub mod runner;
 pub mod spec;
 pub mod strategy;
 pub mod transport;

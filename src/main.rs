@@ -1,1 +1,117 @@
-fn main() {}
+//! `sleuth-contract`: contract tests and fuzzing for Sleuth's Custom Metric Impact
+//! registration endpoint. See the README for the commands.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use sleuth_contract::catalogue::catalogue;
+use sleuth_contract::model::Facts;
+use sleuth_contract::report::EXIT_ERROR;
+use sleuth_contract::ReferenceServer;
+
+#[derive(Parser)]
+#[command(
+    name = "sleuth-contract",
+    version,
+    about = "Contract tests and fuzzing for Sleuth's register_impact endpoint"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a server (or the embedded reference server) against the contract.
+    Probe(sleuth_contract::runner::ProbeArgs),
+    /// Run the reference server in the foreground.
+    Serve(ServeArgs),
+    /// List the catalogue: id, CONTRACT.md row, allowed statuses.
+    Cases,
+    // verify-client: added by src/verify (see VerifyArgs there).
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// An impact id that exists (repeatable). Default: 1.
+    #[arg(long = "impact-id")]
+    impact_ids: Vec<u64>,
+    /// The valid API key. Also read from SLEUTH_API_KEY.
+    #[arg(long, env = "SLEUTH_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// The rate-limit window in seconds.
+    #[arg(long, default_value_t = 120)]
+    rate_window: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    let code = match cli.command {
+        Command::Probe(args) => runtime.block_on(sleuth_contract::runner::probe_main(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Cases => cases(),
+    };
+    ExitCode::from(code as u8)
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(EXIT_ERROR as u8)
+}
+
+async fn serve(args: ServeArgs) -> i32 {
+    let Some(key) = args.api_key.filter(|k| !k.is_empty()) else {
+        eprintln!("error: serve needs an API key: pass --api-key KEY or set SLEUTH_API_KEY");
+        return EXIT_ERROR;
+    };
+    let mut builder = ReferenceServer::builder()
+        .port(args.port)
+        .api_key(key)
+        .window(Duration::from_secs(args.rate_window));
+    let ids = if args.impact_ids.is_empty() {
+        vec![1]
+    } else {
+        args.impact_ids
+    };
+    for id in &ids {
+        builder = builder.impact_id(*id);
+    }
+    let server = match builder.start().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            return EXIT_ERROR;
+        }
+    };
+    println!("reference server listening on {}", server.url());
+    for id in &ids {
+        println!("  POST {}/api/1/impact/{id}/register_impact", server.url());
+    }
+    println!(
+        "  window {}s; key from --api-key / SLEUTH_API_KEY; Ctrl-C stops",
+        args.rate_window
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    drop(server);
+    0
+}
+
+fn cases() -> i32 {
+    let facts = Facts::example();
+    for c in catalogue(&facts) {
+        let statuses: Vec<String> = c.declared.iter().map(ToString::to_string).collect();
+        println!("{:<48} {:<12} {}", c.id, statuses.join("|"), c.row.text());
+    }
+    0
+}

@@ -283,7 +283,12 @@ impl Report {
 }
 
 /// Writes a rendered report to `output` (a file) or to standard output.
-pub fn emit(report: &Report, format: Format, output: Option<&std::path::Path>, redactor: &Redactor) -> std::io::Result<()> {
+pub fn emit(
+    report: &Report,
+    format: Format,
+    output: Option<&std::path::Path>,
+    redactor: &Redactor,
+) -> std::io::Result<()> {
     let text = report.render(format, redactor);
     match output {
         Some(path) => std::fs::write(path, text),
