@@ -50,37 +50,18 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn add(&mut self, id: &str, row: Row, decl: &str, summary: &str, spec: Spec) {
-        debug_assert!(
-            !self.cases.iter().any(|c| c.id == id),
-            "duplicate case id {id}"
-        );
+        debug_assert!(!self.cases.iter().any(|c| c.id == id), "duplicate case id {id}");
         let request = spec.render(self.facts);
-        self.cases.push(Case {
-            id: id.to_string(),
-            row,
-            summary: summary.to_string(),
-            declared: declared(decl),
-            spec,
-            request,
-        });
+        self.cases.push(Case { id: id.to_string(), row, summary: summary.to_string(), declared: declared(decl), spec, request });
     }
 }
 
 /// The whole catalogue for a target. Dates are relative to `facts.now`, so the same
 /// catalogue is deterministic for fixed facts and recent for a real run.
 pub fn catalogue(facts: &Facts) -> Vec<Case> {
-    let mut b = Builder {
-        facts,
-        cases: Vec::new(),
-    };
+    let mut b = Builder { facts, cases: Vec::new() };
     let v = Spec::valid;
-    b.add(
-        "valid/header-key",
-        Row::KeyValid,
-        "200",
-        "the page's first example: key in the header",
-        v(),
-    );
+    b.add("valid/header-key", Row::KeyValid, "200", "the page's first example: key in the header", v());
 
     // --- value -----------------------------------------------------------------
     let finite: &[(&str, &str, &str)] = &[
@@ -94,57 +75,19 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("exponent-upper", "2E-3", "upper-case exponent"),
         ("exponent-plus", "1.5e+2", "exponent with a plus sign"),
         ("subnormal-min", "5e-324", "the smallest subnormal"),
-        (
-            "subnormal",
-            "2.225073858507201e-308",
-            "the largest subnormal",
-        ),
-        (
-            "min-normal",
-            "2.2250738585072014e-308",
-            "the smallest normal double",
-        ),
+        ("subnormal", "2.225073858507201e-308", "the largest subnormal"),
+        ("min-normal", "2.2250738585072014e-308", "the smallest normal double"),
         ("max", "1.7976931348623157e308", "the largest double"),
-        (
-            "negative-max",
-            "-1.7976931348623157e308",
-            "the most negative double",
-        ),
-        (
-            "long-shortest",
-            "0.30000000000000004",
-            "a long shortest decimal",
-        ),
-        (
-            "more-digits-than-double",
-            "3.14159265358979323846264338327950288",
-            "more digits than a double holds",
-        ),
-        (
-            "above-2-53",
-            "9007199254740993",
-            "an integer above 2^53 (rounds)",
-        ),
-        (
-            "thirty-digit-integer",
-            "123456789012345678901234567890",
-            "a 30-digit integer",
-        ),
+        ("negative-max", "-1.7976931348623157e308", "the most negative double"),
+        ("long-shortest", "0.30000000000000004", "a long shortest decimal"),
+        ("more-digits-than-double", "3.14159265358979323846264338327950288", "more digits than a double holds"),
+        ("above-2-53", "9007199254740993", "an integer above 2^53 (rounds)"),
+        ("thirty-digit-integer", "123456789012345678901234567890", "a 30-digit integer"),
         ("tiny", "1e-300", "a tiny normal value"),
-        (
-            "max-rounds-down",
-            "1.7976931348623158e308",
-            "just above max, rounds to max",
-        ),
+        ("max-rounds-down", "1.7976931348623158e308", "just above max, rounds to max"),
     ];
     for (id, raw, what) in finite {
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueFinite,
-            "200",
-            what,
-            v().value(raw),
-        );
+        b.add(&format!("value/{id}"), Row::ValueFinite, "200", what, v().value(raw));
     }
     let not_number: &[(&str, Option<&str>, &str)] = &[
         ("missing", None, "no value field"),
@@ -157,24 +100,14 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("empty-string", Some(r#""""#), "an empty string"),
         ("string-abc", Some(r#""abc""#), "a word"),
         ("string-space", Some(r#"" ""#), "a blank string"),
-        (
-            "string-comma-decimal",
-            Some(r#""1,5""#),
-            "a comma decimal string",
-        ),
+        ("string-comma-decimal", Some(r#""1,5""#), "a comma decimal string"),
     ];
     for (id, raw, what) in not_number {
         let spec = match raw {
             Some(r) => v().value(r),
             None => v().without("value"),
         };
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueNotNumber,
-            "400",
-            what,
-            spec,
-        );
+        b.add(&format!("value/{id}"), Row::ValueNotNumber, "400", what, spec);
     }
     let non_finite: &[(&str, &str)] = &[
         ("nan-token", "NaN"),
@@ -187,47 +120,16 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("inf-string", r#""inf""#),
     ];
     for (id, raw) in non_finite {
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueNonFinite,
-            "400",
-            raw,
-            v().value(raw),
-        );
+        b.add(&format!("value/{id}"), Row::ValueNonFinite, "400", raw, v().value(raw));
     }
-    for (id, raw) in [
-        ("overflow", "1e400"),
-        ("negative-overflow", "-1e400"),
-        ("overflow-1.8e308", "1.8e308"),
-        ("overflow-long", "1e99999"),
-    ] {
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueOverflow,
-            "400",
-            raw,
-            v().value(raw),
-        );
+    for (id, raw) in
+        [("overflow", "1e400"), ("negative-overflow", "-1e400"), ("overflow-1.8e308", "1.8e308"), ("overflow-long", "1e99999")]
+    {
+        b.add(&format!("value/{id}"), Row::ValueOverflow, "400", raw, v().value(raw));
     }
-    b.add(
-        "value/overflow-string",
-        Row::ValueOverflow,
-        "400",
-        "\"1e400\" as a string",
-        v().value(r#""1e400""#),
-    );
-    for (id, raw) in [
-        ("underflow", "1e-400"),
-        ("negative-underflow", "-1e-400"),
-        ("underflow-2e-324", "2e-324"),
-    ] {
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueUnderflow,
-            "200|400",
-            raw,
-            v().value(raw),
-        );
+    b.add("value/overflow-string", Row::ValueOverflow, "400", "\"1e400\" as a string", v().value(r#""1e400""#));
+    for (id, raw) in [("underflow", "1e-400"), ("negative-underflow", "-1e-400"), ("underflow-2e-324", "2e-324")] {
+        b.add(&format!("value/{id}"), Row::ValueUnderflow, "200|400", raw, v().value(raw));
     }
     for (id, raw) in [
         ("plus-sign", "+1"),
@@ -241,13 +143,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("underscore", "1_000"),
         ("nan-lower-token", "nan"),
     ] {
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueNonJsonNumber,
-            "400",
-            raw,
-            v().value(raw),
-        );
+        b.add(&format!("value/{id}"), Row::ValueNonJsonNumber, "400", raw, v().value(raw));
     }
     for (id, raw) in [
         ("numeric-string", r#""1.5""#),
@@ -255,13 +151,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("exponent-string", r#""1e3""#),
         ("padded-string", r#"" 1.5 ""#),
     ] {
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueNumericString,
-            "200|400",
-            raw,
-            v().value(raw),
-        );
+        b.add(&format!("value/{id}"), Row::ValueNumericString, "200|400", raw, v().value(raw));
     }
 
     // --- date ------------------------------------------------------------------
@@ -286,10 +176,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ),
         ("offset-zero", format!("{local}+00:00")),
         ("offset-minus-zero", format!("{local}-00:00")),
-        (
-            "fraction-millis",
-            recent.to_rfc3339_opts(SecondsFormat::Millis, true),
-        ),
+        ("fraction-millis", recent.to_rfc3339_opts(SecondsFormat::Millis, true)),
         ("fraction-one-digit", format!("{local}.5Z")),
         ("fraction-micros", format!("{local}.123456Z")),
         ("fraction-nanos", format!("{local}.123456789+01:00")),
@@ -301,13 +188,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
     for (id, d) in &valid_dates {
         b.add(&format!("date/{id}"), Row::DateValid, "200", d, v().date(d));
     }
-    b.add(
-        "date/blank",
-        Row::DateBlank,
-        "200",
-        "\"\": left blank",
-        v().date(""),
-    );
+    b.add("date/blank", Row::DateBlank, "200", "\"\": left blank", v().date(""));
     b.add("date/absent", Row::DateAbsent, "200", "no date field", v());
     let unusual: Vec<(&str, String)> = vec![
         ("date-only", day.clone()),
@@ -327,13 +208,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("whitespace-only", "   ".to_string()),
     ];
     for (id, d) in &unusual {
-        b.add(
-            &format!("date/{id}"),
-            Row::DateUnusual,
-            "200|400",
-            d,
-            v().date(d),
-        );
+        b.add(&format!("date/{id}"), Row::DateUnusual, "200|400", d, v().date(d));
     }
     for (id, d) in [
         ("year-1999", "1999-12-31T23:59:59Z"),
@@ -342,13 +217,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("year-9999", "9999-12-31T23:59:59Z"),
         ("year-0001", "0001-01-01T00:00:00Z"),
     ] {
-        b.add(
-            &format!("date/{id}"),
-            Row::DateFarRange,
-            "200|400",
-            d,
-            v().date(d),
-        );
+        b.add(&format!("date/{id}"), Row::DateFarRange, "200|400", d, v().date(d));
     }
     for (id, d) in [
         ("feb-30", "2024-02-30T12:00:00Z"),
@@ -364,13 +233,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("offset-24", "2024-03-01T12:00:00+24:00"),
         ("date-only-feb-30", "2024-02-30"),
     ] {
-        b.add(
-            &format!("date/{id}"),
-            Row::DateImpossible,
-            "400",
-            d,
-            v().date(d),
-        );
+        b.add(&format!("date/{id}"), Row::DateImpossible, "400", d, v().date(d));
     }
     for (id, d) in [
         ("us-format", "03/01/2024".to_string()),
@@ -386,13 +249,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("bad-offset", format!("{local}+2:00")),
         ("trailing-garbage", format!("{z}x")),
     ] {
-        b.add(
-            &format!("date/{id}"),
-            Row::DateNotIso,
-            "400",
-            &d,
-            v().date(&d),
-        );
+        b.add(&format!("date/{id}"), Row::DateNotIso, "400", &d, v().date(&d));
     }
     for (id, raw) in [
         ("number", "1709294400"),
@@ -401,47 +258,20 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("array", r#"["2024-03-01T12:00:00Z"]"#),
         ("nan-token", "NaN"),
     ] {
-        b.add(
-            &format!("date/{id}"),
-            Row::DateWrongType,
-            "400",
-            raw,
-            v().date_raw(raw),
-        );
+        b.add(&format!("date/{id}"), Row::DateWrongType, "400", raw, v().date_raw(raw));
     }
-    b.add(
-        "date/null",
-        Row::DateNull,
-        "200|400",
-        "null",
-        v().date_raw("null"),
-    );
+    b.add("date/null", Row::DateNull, "200|400", "null", v().date_raw("null"));
 
     // --- auth ------------------------------------------------------------------
     let body_only = || v().auth(Auth::None).body_key(KeyRef::Valid);
-    b.add(
-        "auth/body-key",
-        Row::KeyValid,
-        "200",
-        "the page's second example: key in the body",
-        body_only(),
-    );
-    b.add(
-        "auth/both-valid",
-        Row::KeyValid,
-        "200",
-        "valid key in header and body",
-        v().body_key(KeyRef::Valid),
-    );
+    b.add("auth/body-key", Row::KeyValid, "200", "the page's second example: key in the body", body_only());
+    b.add("auth/both-valid", Row::KeyValid, "200", "valid key in header and body", v().body_key(KeyRef::Valid));
     b.add(
         "auth/body-key-first",
         Row::KeyValid,
         "200",
         "api_key before value",
-        v().auth(Auth::None)
-            .without("value")
-            .body_key(KeyRef::Valid)
-            .value("1.5"),
+        v().auth(Auth::None).without("value").body_key(KeyRef::Valid).value("1.5"),
     );
     b.add(
         "auth/header-valid-body-unknown",
@@ -455,14 +285,9 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         Row::KeyConflict,
         "200|401",
         "unknown header key, valid body key",
-        v().auth(Auth::Scheme("apikey".into(), KeyRef::Unknown))
-            .body_key(KeyRef::Valid),
+        v().auth(Auth::Scheme("apikey".into(), KeyRef::Unknown)).body_key(KeyRef::Valid),
     );
-    for (id, scheme) in [
-        ("scheme-upper", "APIKEY"),
-        ("scheme-camel", "ApiKey"),
-        ("scheme-title", "Apikey"),
-    ] {
+    for (id, scheme) in [("scheme-upper", "APIKEY"), ("scheme-camel", "ApiKey"), ("scheme-title", "Apikey")] {
         b.add(
             &format!("auth/{id}"),
             Row::KeySchemeCase,
@@ -483,8 +308,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
             Row::KeyBodyWrongType,
             "400|401",
             &format!("api_key {raw}, no header"),
-            v().auth(Auth::None)
-                .set("api_key", Member::Json(raw.into())),
+            v().auth(Auth::None).set("api_key", Member::Json(raw.into())),
         );
     }
     b.add(
@@ -494,60 +318,31 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         "unknown key in the header",
         v().auth(Auth::Scheme("apikey".into(), KeyRef::Unknown)),
     );
-    b.add(
-        "auth/unknown-body",
-        Row::KeyUnknown,
-        "401",
-        "unknown key in the body",
-        v().auth(Auth::None).body_key(KeyRef::Unknown),
-    );
+    b.add("auth/unknown-body", Row::KeyUnknown, "401", "unknown key in the body", v().auth(Auth::None).body_key(KeyRef::Unknown));
     b.add(
         "auth/unknown-both",
         Row::KeyUnknown,
         "401",
         "unknown key in both places",
-        v().auth(Auth::Scheme("apikey".into(), KeyRef::Unknown))
-            .body_key(KeyRef::Unknown),
+        v().auth(Auth::Scheme("apikey".into(), KeyRef::Unknown)).body_key(KeyRef::Unknown),
     );
     b.add(
         "auth/unknown-header-with-padding",
         Row::KeyUnknown,
         "401",
         "the valid key with a trailing x",
-        v().auth(Auth::Scheme(
-            "apikey".into(),
-            KeyRef::Literal(format!("{}x", facts.api_key)),
-        )),
+        v().auth(Auth::Scheme("apikey".into(), KeyRef::Literal(format!("{}x", facts.api_key)))),
     );
-    b.add(
-        "auth/no-key",
-        Row::KeyMissing,
-        "400|401",
-        "no key anywhere",
-        v().auth(Auth::None),
-    );
+    b.add("auth/no-key", Row::KeyMissing, "400|401", "no key anywhere", v().auth(Auth::None));
     b.add(
         "auth/body-key-empty",
         Row::KeyMissing,
         "400|401",
         "api_key \"\"",
-        v().auth(Auth::None)
-            .body_key(KeyRef::Literal(String::new())),
+        v().auth(Auth::None).body_key(KeyRef::Literal(String::new())),
     );
-    b.add(
-        "auth/header-scheme-only",
-        Row::KeyMissing,
-        "400|401",
-        "Authorization: apikey",
-        v().auth(Auth::Raw("apikey".into())),
-    );
-    b.add(
-        "auth/header-empty",
-        Row::KeyMissing,
-        "400|401",
-        "Authorization: (empty)",
-        v().auth(Auth::Raw(String::new())),
-    );
+    b.add("auth/header-scheme-only", Row::KeyMissing, "400|401", "Authorization: apikey", v().auth(Auth::Raw("apikey".into())));
+    b.add("auth/header-empty", Row::KeyMissing, "400|401", "Authorization: (empty)", v().auth(Auth::Raw(String::new())));
     b.add(
         "auth/bearer-scheme",
         Row::KeyOtherScheme,
@@ -586,21 +381,9 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
 
     // --- impact ------------------------------------------------------------------
     if facts.impact_ids.len() > 1 {
-        b.add(
-            "impact/second-known",
-            Row::ImpactKnown,
-            "200",
-            "the second known impact id",
-            v().impact(ImpactRef::KnownAt(1)),
-        );
+        b.add("impact/second-known", Row::ImpactKnown, "200", "the second known impact id", v().impact(ImpactRef::KnownAt(1)));
     }
-    b.add(
-        "impact/unknown",
-        Row::ImpactUnknown,
-        "404",
-        "an integer id that does not exist",
-        v().impact(ImpactRef::Missing),
-    );
+    b.add("impact/unknown", Row::ImpactUnknown, "404", "an integer id that does not exist", v().impact(ImpactRef::Missing));
     b.add(
         "impact/huge-integer",
         Row::ImpactUnknown,
@@ -608,13 +391,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         "a 20-digit id",
         v().impact(ImpactRef::Raw("99999999999999999999".into())),
     );
-    b.add(
-        "impact/zero",
-        Row::ImpactUnknown,
-        "404",
-        "id 0",
-        v().impact(ImpactRef::Raw("0".into())),
-    );
+    b.add("impact/zero", Row::ImpactUnknown, "404", "id 0", v().impact(ImpactRef::Raw("0".into())));
     for (id, seg) in [
         ("letters", "abc"),
         ("fraction", "1.5"),
@@ -668,13 +445,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         ("nul-byte", b"{\"value\": 1.5}\x00"),
         ("comment", b"{\"value\": 1.5 /* c */}"),
     ] {
-        b.add(
-            &format!("body/{id}"),
-            Row::BodyMalformed,
-            "400",
-            &String::from_utf8_lossy(body),
-            raw(body),
-        );
+        b.add(&format!("body/{id}"), Row::BodyMalformed, "400", &String::from_utf8_lossy(body), raw(body));
     }
     for (id, name, val) in [
         ("extra-number", "extra", "1"),
@@ -719,16 +490,14 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         Row::BodyDuplicateKeys,
         "200|400",
         r#""value": "x", "value": 1.5"#,
-        v().value(r#""x""#)
-            .push("value", Member::Json("1.5".into())),
+        v().value(r#""x""#).push("value", Member::Json("1.5".into())),
     );
     b.add(
         "body/duplicate-date",
         Row::BodyDuplicateKeys,
         "200|400",
         "a valid date then an impossible one",
-        v().date(&z)
-            .push("date", Member::Json(json_string("2024-02-30T00:00:00Z"))),
+        v().date(&z).push("date", Member::Json(json_string("2024-02-30T00:00:00Z"))),
     );
     b.add(
         "body/duplicate-api-key",
@@ -744,27 +513,9 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         "form-encoded value and api_key",
         v().auth(Auth::None).body_key(KeyRef::Valid).as_form(),
     );
-    b.add(
-        "body/form-header-key",
-        Row::BodyForm,
-        "200|400|401|415",
-        "form-encoded value, key in header",
-        v().as_form(),
-    );
-    b.add(
-        "body/form-with-date",
-        Row::BodyForm,
-        "200|400|401|415",
-        "form-encoded value and date",
-        v().date(&z).as_form(),
-    );
-    b.add(
-        "body/form-bad-value",
-        Row::BodyForm,
-        "400|401|415",
-        "form-encoded value=abc",
-        v().value(r#""abc""#).as_form(),
-    );
+    b.add("body/form-header-key", Row::BodyForm, "200|400|401|415", "form-encoded value, key in header", v().as_form());
+    b.add("body/form-with-date", Row::BodyForm, "200|400|401|415", "form-encoded value and date", v().date(&z).as_form());
+    b.add("body/form-bad-value", Row::BodyForm, "400|401|415", "form-encoded value=abc", v().value(r#""abc""#).as_form());
     b.add(
         "body/content-type-charset",
         Row::KeyValid,
@@ -772,20 +523,8 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         "application/json; charset=utf-8",
         v().content_type(Some("application/json; charset=utf-8")),
     );
-    b.add(
-        "body/content-type-upper",
-        Row::KeyValid,
-        "200",
-        "APPLICATION/JSON",
-        v().content_type(Some("APPLICATION/JSON")),
-    );
-    b.add(
-        "body/content-type-missing",
-        Row::BodyContentType,
-        "200|400|415",
-        "JSON body, no Content-Type",
-        v().content_type(None),
-    );
+    b.add("body/content-type-upper", Row::KeyValid, "200", "APPLICATION/JSON", v().content_type(Some("APPLICATION/JSON")));
+    b.add("body/content-type-missing", Row::BodyContentType, "200|400|415", "JSON body, no Content-Type", v().content_type(None));
     b.add(
         "body/content-type-text",
         Row::BodyContentType,
@@ -817,22 +556,10 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
 
     // --- method ----------------------------------------------------------------
     for m in ["GET", "PUT", "DELETE", "PATCH"] {
-        b.add(
-            &format!("method/{}", m.to_lowercase()),
-            Row::MethodOther,
-            "4xx",
-            &format!("{m} with a valid body"),
-            v().method(m),
-        );
+        b.add(&format!("method/{}", m.to_lowercase()), Row::MethodOther, "4xx", &format!("{m} with a valid body"), v().method(m));
     }
     for m in ["HEAD", "OPTIONS"] {
-        b.add(
-            &format!("method/{}", m.to_lowercase()),
-            Row::MethodHeadOptions,
-            "!5xx",
-            m,
-            v().method(m).raw_body(Vec::new()),
-        );
+        b.add(&format!("method/{}", m.to_lowercase()), Row::MethodHeadOptions, "!5xx", m, v().method(m).raw_body(Vec::new()));
     }
 
     // --- several faults --------------------------------------------------------
@@ -844,13 +571,7 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         "unknown key and unknown impact id",
         v().auth(unknown_key()).impact(ImpactRef::Missing),
     );
-    b.add(
-        "multi/nan-unknown-key",
-        Row::ManyFaults,
-        "400|401",
-        "NaN token and unknown key",
-        v().value("NaN").auth(unknown_key()),
-    );
+    b.add("multi/nan-unknown-key", Row::ManyFaults, "400|401", "NaN token and unknown key", v().value("NaN").auth(unknown_key()));
     b.add(
         "multi/bad-value-bad-date",
         Row::ManyFaults,
@@ -872,31 +593,20 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
         "malformed JSON and unknown impact id",
         raw(b"{").impact(ImpactRef::Missing),
     );
-    b.add(
-        "multi/no-key-bad-value",
-        Row::ManyFaults,
-        "400|401",
-        "no key and value null",
-        v().auth(Auth::None).value("null"),
-    );
+    b.add("multi/no-key-bad-value", Row::ManyFaults, "400|401", "no key and value null", v().auth(Auth::None).value("null"));
     b.add(
         "multi/overflow-unknown-body-key",
         Row::ManyFaults,
         "400|401",
         "1e400 and unknown body key",
-        v().auth(Auth::None)
-            .value("1e400")
-            .body_key(KeyRef::Unknown),
+        v().auth(Auth::None).value("1e400").body_key(KeyRef::Unknown),
     );
     b.add(
         "multi/everything-wrong",
         Row::ManyFaults,
         "400|401|404",
         "unknown key, unknown id, NaN, bad date",
-        v().auth(unknown_key())
-            .impact(ImpactRef::Missing)
-            .value("NaN")
-            .date("yesterday"),
+        v().auth(unknown_key()).impact(ImpactRef::Missing).value("NaN").date("yesterday"),
     );
     b.add(
         "multi/not-integer-unknown-key",
@@ -908,19 +618,9 @@ pub fn catalogue(facts: &Facts) -> Vec<Case> {
 
     // A few generated finite values, so the catalogue also carries edge cases of the
     // encoder (the shortest form of each).
-    for (id, x) in [
-        ("shortest-0.1", 0.1f64),
-        ("shortest-1e-7", 1e-7),
-        ("shortest-1e16", 1e16),
-        ("shortest-neg-tiny", -4.9e-324),
-    ] {
-        b.add(
-            &format!("value/{id}"),
-            Row::ValueFinite,
-            "200",
-            &json_number(x),
-            v().value(&json_number(x)),
-        );
+    for (id, x) in [("shortest-0.1", 0.1f64), ("shortest-1e-7", 1e-7), ("shortest-1e16", 1e16), ("shortest-neg-tiny", -4.9e-324)]
+    {
+        b.add(&format!("value/{id}"), Row::ValueFinite, "200", &json_number(x), v().value(&json_number(x)));
     }
     b.cases
 }
@@ -970,20 +670,9 @@ mod oracle_agreement {
         for c in catalogue(&facts) {
             let e = oracle.expect(&c.request, Window::Closed);
             if e.statuses() != c.declared {
-                wrong.push(format!(
-                    "{}: declared {:?}, oracle {:?} ({})",
-                    c.id,
-                    c.declared,
-                    e.statuses(),
-                    e.summary()
-                ));
+                wrong.push(format!("{}: declared {:?}, oracle {:?} ({})", c.id, c.declared, e.statuses(), e.summary()));
             }
         }
-        assert!(
-            wrong.is_empty(),
-            "{} disagreements:\n{}",
-            wrong.len(),
-            wrong.join("\n")
-        );
+        assert!(wrong.is_empty(), "{} disagreements:\n{}", wrong.len(), wrong.join("\n"));
     }
 }

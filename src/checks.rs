@@ -48,14 +48,10 @@ fn answer(ex: &Exchange) -> Option<&Answer> {
 pub fn answered(_: &Context<'_>, ex: &Exchange) -> Option<Failure> {
     match &ex.outcome {
         Ok(_) => None,
-        Err(TransportError::Timeout(d)) => Some(Failure {
-            check: "answered_in_time",
-            message: format!("no answer within {}s", d.as_secs_f64()),
-        }),
-        Err(e) => Some(Failure {
-            check: "answered",
-            message: e.to_string(),
-        }),
+        Err(TransportError::Timeout(d)) => {
+            Some(Failure { check: "answered_in_time", message: format!("no answer within {}s", d.as_secs_f64()) })
+        }
+        Err(e) => Some(Failure { check: "answered", message: e.to_string() }),
     }
 }
 
@@ -64,11 +60,7 @@ pub fn not_a_server_error(_: &Context<'_>, ex: &Exchange) -> Option<Failure> {
     let a = answer(ex)?;
     (a.status >= 500).then(|| Failure {
         check: "not_a_server_error",
-        message: format!(
-            "received {} {:?}; a 5xx is never allowed",
-            a.status,
-            short(&a.text_for_comparison())
-        ),
+        message: format!("received {} {:?}; a 5xx is never allowed", a.status, short(&a.text_for_comparison())),
     })
 }
 
@@ -78,20 +70,10 @@ pub fn status_code_conformance(ctx: &Context<'_>, ex: &Exchange) -> Option<Failu
     if a.status >= 500 || ctx.expectation.allows_status(a.status) {
         return None;
     }
-    let documented: Vec<String> = ctx
-        .expectation
-        .statuses()
-        .iter()
-        .map(StatusRule::to_string)
-        .collect();
+    let documented: Vec<String> = ctx.expectation.statuses().iter().map(StatusRule::to_string).collect();
     Some(Failure {
         check: "status_code_conformance",
-        message: format!(
-            "received {} {:?}; allowed: {}",
-            a.status,
-            short(&a.text_for_comparison()),
-            documented.join(", ")
-        ),
+        message: format!("received {} {:?}; allowed: {}", a.status, short(&a.text_for_comparison()), documented.join(", ")),
     })
 }
 
@@ -99,9 +81,7 @@ pub fn status_code_conformance(ctx: &Context<'_>, ex: &Exchange) -> Option<Failu
 pub fn text_conformance(ctx: &Context<'_>, ex: &Exchange) -> Option<Failure> {
     let a = answer(ex)?;
     if ex.truncated {
-        if let Judgement::WrongText { expected } =
-            ctx.expectation.judge_parts(a.status, "\u{0}truncated")
-        {
+        if let Judgement::WrongText { expected } = ctx.expectation.judge_parts(a.status, "\u{0}truncated") {
             return Some(Failure {
                 check: "text_conformance",
                 message: format!(
@@ -134,23 +114,13 @@ pub fn retry_after_conformance(ctx: &Context<'_>, ex: &Exchange) -> Option<Failu
     if a.status != 429 {
         return None;
     }
-    let fail = |message: String| {
-        Some(Failure {
-            check: "retry_after_conformance",
-            message,
-        })
-    };
+    let fail = |message: String| Some(Failure { check: "retry_after_conformance", message });
     match a.header("retry-after") {
         None => fail("429 without a Retry-After header".into()),
         Some(v) => match parse_retry_after(v) {
-            None => fail(format!(
-                "Retry-After {v:?} is not whole seconds (RFC 9110 delay-seconds)"
-            )),
+            None => fail(format!("Retry-After {v:?} is not whole seconds (RFC 9110 delay-seconds)")),
             Some(0) => fail("Retry-After 0: must be at least 1".into()),
-            Some(n) if n > ctx.window_secs => fail(format!(
-                "Retry-After {n} is longer than the {}s window",
-                ctx.window_secs
-            )),
+            Some(n) if n > ctx.window_secs => fail(format!("Retry-After {n} is longer than the {}s window", ctx.window_secs)),
             Some(_) => None,
         },
     }
@@ -203,11 +173,7 @@ impl std::fmt::Display for Verdict {
 
 /// Runs `checks` on an exchange and folds the results into a verdict.
 /// Pure and deterministic: the same exchange always gets the same verdict.
-pub fn classify(
-    ctx: &Context<'_>,
-    ex: &Exchange,
-    checks: &[Box<dyn Check>],
-) -> (Verdict, Vec<Failure>) {
+pub fn classify(ctx: &Context<'_>, ex: &Exchange, checks: &[Box<dyn Check>]) -> (Verdict, Vec<Failure>) {
     if let Err(TransportError::Connect(_) | TransportError::Unsendable(_)) = &ex.outcome {
         let failures = answered(ctx, ex).into_iter().collect();
         return (Verdict::Error, failures);
@@ -234,10 +200,7 @@ fn short(s: &str) -> String {
 }
 
 fn quote_list(v: &[&str]) -> String {
-    v.iter()
-        .map(|t| format!("{t:?}"))
-        .collect::<Vec<_>>()
-        .join(" or ")
+    v.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(" or ")
 }
 
 /// The 429 text, for callers that need it without the oracle.
@@ -255,12 +218,7 @@ mod tests {
         for (n, v) in headers {
             a = a.with_header(n, *v);
         }
-        Exchange {
-            request: Request::post("/"),
-            outcome: Ok(a),
-            truncated: false,
-            elapsed: Duration::ZERO,
-        }
+        Exchange { request: Request::post("/"), outcome: Ok(a), truncated: false, elapsed: Duration::ZERO }
     }
 
     fn valid_in_window() -> Expectation {
@@ -274,15 +232,9 @@ mod tests {
     #[test]
     fn retry_after_must_be_whole_seconds_within_the_window() {
         let e = valid_in_window();
-        let ctx = Context {
-            expectation: &e,
-            window_secs: 120,
-        };
+        let ctx = Context { expectation: &e, window_secs: 120 };
         let t = spec::TEXT_RATE_LIMITED;
-        assert_eq!(
-            retry_after_conformance(&ctx, &ex(429, t, &[("Retry-After", "120")])),
-            None
-        );
+        assert_eq!(retry_after_conformance(&ctx, &ex(429, t, &[("Retry-After", "120")])), None);
         for (v, why) in [
             ("0", "at least 1"),
             ("121", "longer than"),
@@ -292,21 +244,13 @@ mod tests {
             let f = retry_after_conformance(&ctx, &ex(429, t, &[("Retry-After", v)])).expect(v);
             assert!(f.message.contains(why), "{v}: {}", f.message);
         }
-        assert_eq!(
-            retry_after_conformance(&ctx, &ex(429, t, &[]))
-                .unwrap()
-                .message,
-            "429 without a Retry-After header"
-        );
+        assert_eq!(retry_after_conformance(&ctx, &ex(429, t, &[])).unwrap().message, "429 without a Retry-After header");
     }
 
     #[test]
     fn classify_names_the_broken_checks() {
         let e = valid_in_window();
-        let ctx = Context {
-            expectation: &e,
-            window_secs: 120,
-        };
+        let ctx = Context { expectation: &e, window_secs: 120 };
         let (v, f) = classify(&ctx, &ex(200, "Success", &[]), &default_checks());
         assert_eq!(v, Verdict::Violation);
         assert_eq!(f[0].check, "status_code_conformance");

@@ -93,15 +93,9 @@ impl ClientDate {
     /// [`Client::register`], so callers map blank input to `None` themselves
     /// instead of this type pretending to hold a date.
     pub fn parse(s: &str) -> Result<ClientDate, ClientError> {
-        let invalid = |reason: String| ClientError::InvalidDate {
-            input: s.to_owned(),
-            reason,
-        };
+        let invalid = |reason: String| ClientError::InvalidDate { input: s.to_owned(), reason };
         if s.trim().is_empty() {
-            return Err(invalid(
-                "the date is blank; pass no date instead and the server uses the current time"
-                    .to_owned(),
-            ));
+            return Err(invalid("the date is blank; pass no date instead and the server uses the current time".to_owned()));
         }
         let rfc3339_error = match DateTime::parse_from_rfc3339(s) {
             Ok(instant) => return Ok(ClientDate::Instant(instant)),
@@ -170,12 +164,8 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Registered => f.write_str("registered"),
-            Outcome::RateLimited {
-                retry_after: Some(d),
-            } => write!(f, "rate limited: retry after {} s", d.as_secs()),
-            Outcome::RateLimited { retry_after: None } => {
-                f.write_str("rate limited: no usable retry-after header")
-            }
+            Outcome::RateLimited { retry_after: Some(d) } => write!(f, "rate limited: retry after {} s", d.as_secs()),
+            Outcome::RateLimited { retry_after: None } => f.write_str("rate limited: no usable retry-after header"),
             Outcome::BadRequest(text) => write!(f, "bad request: {text:?}"),
             Outcome::Unauthorized => f.write_str("unauthorized: the api key was refused"),
             Outcome::NotFound => f.write_str("not found: no impact source with this id"),
@@ -284,27 +274,20 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, ClientError> {
         let endpoint = endpoint_url(&self.base_url, self.impact_id)?;
         if self.api_key.is_empty() {
-            return Err(ClientError::InvalidApiKey {
-                reason: "the key is empty".to_owned(),
-            });
+            return Err(ClientError::InvalidApiKey { reason: "the key is empty".to_owned() });
         }
-        let auth_header =
-            if self.key_placement.in_header() {
-                let mut value = HeaderValue::from_str(&format!("apikey {}", self.api_key))
-                    .map_err(|_| ClientError::InvalidApiKey {
-                        reason: "it contains characters an http header cannot carry".to_owned(),
-                    })?;
-                // Keeps the value out of the HTTP stack's own Debug output.
-                value.set_sensitive(true);
-                Some(value)
-            } else {
-                None
-            };
-        let user_agent =
-            HeaderValue::from_str(&self.user_agent).map_err(|e| ClientError::InvalidUserAgent {
-                input: self.user_agent.clone(),
-                reason: e.to_string(),
+        let auth_header = if self.key_placement.in_header() {
+            let mut value = HeaderValue::from_str(&format!("apikey {}", self.api_key)).map_err(|_| {
+                ClientError::InvalidApiKey { reason: "it contains characters an http header cannot carry".to_owned() }
             })?;
+            // Keeps the value out of the HTTP stack's own Debug output.
+            value.set_sensitive(true);
+            Some(value)
+        } else {
+            None
+        };
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|e| ClientError::InvalidUserAgent { input: self.user_agent.clone(), reason: e.to_string() })?;
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .user_agent(user_agent)
@@ -360,11 +343,7 @@ pub struct Client {
 impl Client {
     /// Starts configuring a client for the impact source `impact_id` at
     /// `base_url` (for Sleuth itself, `https://app.sleuth.io`).
-    pub fn builder(
-        base_url: impl Into<String>,
-        api_key: impl Into<String>,
-        impact_id: u64,
-    ) -> ClientBuilder {
+    pub fn builder(base_url: impl Into<String>, api_key: impl Into<String>, impact_id: u64) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.into(),
             api_key: api_key.into(),
@@ -387,36 +366,20 @@ impl Client {
     /// [`ClientError::NonFinite`] before anything is sent. Never retries; on
     /// [`Outcome::RateLimited`] the caller decides whether to wait
     /// `retry_after` and call again.
-    pub async fn register(
-        &self,
-        value: f64,
-        date: Option<&ClientDate>,
-    ) -> Result<Outcome, ClientError> {
-        let body_key = self
-            .key_placement
-            .in_body()
-            .then_some(self.api_key.as_str());
+    pub async fn register(&self, value: f64, date: Option<&ClientDate>) -> Result<Outcome, ClientError> {
+        let body_key = self.key_placement.in_body().then_some(self.api_key.as_str());
         let body = encode_body(value, date, body_key)?;
 
-        let mut request = self
-            .http
-            .post(self.endpoint.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body);
+        let mut request =
+            self.http.post(self.endpoint.clone()).header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body);
         if let Some(auth) = &self.auth_header {
             request = request.header(AUTHORIZATION, auth.clone());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, &self.api_key))?;
+        let response = request.send().await.map_err(|e| transport_error(&e, &self.api_key))?;
 
         let status = response.status().as_u16();
         let retry_after = response.headers().get(RETRY_AFTER).and_then(parse_delay);
-        let text = response
-            .text()
-            .await
-            .map_err(|e| transport_error(&e, &self.api_key))?;
+        let text = response.text().await.map_err(|e| transport_error(&e, &self.api_key))?;
 
         Ok(match status {
             200 => Outcome::Registered,
@@ -466,17 +429,10 @@ pub fn encode_value(value: f64) -> Result<String, ClientError> {
 /// and never claims a precision the input did not have.
 pub fn encode_date(date: &ClientDate) -> String {
     match date {
-        ClientDate::Instant(instant) => format!(
-            "{}{}{}",
-            instant.format("%Y-%m-%dT%H:%M:%S"),
-            fraction(instant.nanosecond()),
-            instant.format("%:z"),
-        ),
-        ClientDate::Local(local) => format!(
-            "{}{}",
-            local.format("%Y-%m-%dT%H:%M:%S"),
-            fraction(local.nanosecond()),
-        ),
+        ClientDate::Instant(instant) => {
+            format!("{}{}{}", instant.format("%Y-%m-%dT%H:%M:%S"), fraction(instant.nanosecond()), instant.format("%:z"),)
+        }
+        ClientDate::Local(local) => format!("{}{}", local.format("%Y-%m-%dT%H:%M:%S"), fraction(local.nanosecond()),),
     }
 }
 
@@ -500,11 +456,7 @@ fn fraction(nanosecond: u32) -> String {
 /// written by [`encode_value`] (serde would turn `NaN` into `null`), and an
 /// absent date is an absent field rather than `"date":null`. Strings go through
 /// `serde_json` so any key or date text is escaped correctly.
-pub fn encode_body(
-    value: f64,
-    date: Option<&ClientDate>,
-    body_key: Option<&str>,
-) -> Result<Vec<u8>, ClientError> {
+pub fn encode_body(value: f64, date: Option<&ClientDate>, body_key: Option<&str>) -> Result<Vec<u8>, ClientError> {
     let mut body = String::with_capacity(96);
     body.push_str("{\"value\":");
     body.push_str(&encode_value(value)?);
@@ -531,26 +483,18 @@ fn json_string(s: &str) -> String {
 /// it; the result is then parsed and checked as a whole, which also catches a
 /// `?` or `#` in the base (they would turn our path into a query or fragment).
 fn endpoint_url(base_url: &str, impact_id: u64) -> Result<reqwest::Url, ClientError> {
-    let invalid = |reason: String| ClientError::InvalidBaseUrl {
-        url: base_url.to_owned(),
-        reason,
-    };
+    let invalid = |reason: String| ClientError::InvalidBaseUrl { url: base_url.to_owned(), reason };
     let base = base_url.strip_suffix('/').unwrap_or(base_url);
-    let url = reqwest::Url::parse(&format!("{base}/api/1/impact/{impact_id}/register_impact"))
-        .map_err(|e| invalid(e.to_string()))?;
+    let url =
+        reqwest::Url::parse(&format!("{base}/api/1/impact/{impact_id}/register_impact")).map_err(|e| invalid(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
-            "scheme '{}' is not http or https",
-            url.scheme()
-        )));
+        return Err(invalid(format!("scheme '{}' is not http or https", url.scheme())));
     }
     if url.host_str().map_or(true, str::is_empty) {
         return Err(invalid("it has no host".to_owned()));
     }
     if url.query().is_some() {
-        return Err(invalid(
-            "it has a query string, and the endpoint takes none".to_owned(),
-        ));
+        return Err(invalid("it has a query string, and the endpoint takes none".to_owned()));
     }
     if url.fragment().is_some() {
         return Err(invalid("it has a fragment".to_owned()));

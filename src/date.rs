@@ -47,14 +47,7 @@ impl DateClass {
 /// Whether `s` matches `template`, where `d` stands for an ASCII digit and every
 /// other template byte must match itself.
 fn shape(s: &str, template: &str) -> bool {
-    s.len() == template.len()
-        && s.bytes().zip(template.bytes()).all(|(c, t)| {
-            if t == b'd' {
-                c.is_ascii_digit()
-            } else {
-                c == t
-            }
-        })
+    s.len() == template.len() && s.bytes().zip(template.bytes()).all(|(c, t)| if t == b'd' { c.is_ascii_digit() } else { c == t })
 }
 
 fn num(s: &str) -> u32 {
@@ -108,8 +101,7 @@ pub fn classify(s: &str) -> DateClass {
     if s.len() >= 15 && shape(&s[..15], "ddddddddTdddddd") {
         let date = NaiveDate::from_ymd_opt(num(&s[0..4]) as i32, num(&s[4..6]), num(&s[6..8]));
         let time = NaiveTime::from_hms_opt(num(&s[9..11]), num(&s[11..13]), num(&s[13..15]));
-        let zone_ok =
-            matches!(&s[15..], "" | "Z") || shape(&s[15..], "+dddd") || shape(&s[15..], "-dddd");
+        let zone_ok = matches!(&s[15..], "" | "Z") || shape(&s[15..], "+dddd") || shape(&s[15..], "-dddd");
         return match (date, time, zone_ok) {
             (Some(_), Some(_), true) => DateClass::Unusual("ISO basic format"),
             (_, _, false) => DateClass::Invalid("not ISO-8601: bad zone in basic format"),
@@ -169,14 +161,7 @@ fn extended(s: &str) -> DateClass {
             || shape(z, "-dd") =>
         {
             let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
-            let (oh, om) = (
-                num(&digits[..2]),
-                if digits.len() == 4 {
-                    num(&digits[2..])
-                } else {
-                    0
-                },
-            );
+            let (oh, om) = (num(&digits[..2]), if digits.len() == 4 { num(&digits[2..]) } else { 0 });
             if oh > 23 || om > 59 {
                 return DateClass::Invalid("impossible offset");
             }
@@ -210,11 +195,7 @@ fn extended(s: &str) -> DateClass {
             Err(_) => DateClass::Invalid("not RFC 3339"),
         },
         None => {
-            let fmt = if s.len() > 19 {
-                "%Y-%m-%dT%H:%M:%S%.f"
-            } else {
-                "%Y-%m-%dT%H:%M:%S"
-            };
+            let fmt = if s.len() > 19 { "%Y-%m-%dT%H:%M:%S%.f" } else { "%Y-%m-%dT%H:%M:%S" };
             match NaiveDateTime::parse_from_str(s, fmt) {
                 Ok(d) => DateClass::Local(d),
                 Err(_) => DateClass::Invalid("not ISO-8601"),
@@ -239,12 +220,9 @@ mod tests {
 
     #[test]
     fn rfc3339_and_local_forms_are_recognised() {
-        for s in [
-            "2024-03-01T12:00:00Z",
-            "2024-03-01T12:00:00+02:00",
-            "2024-03-01T12:00:00.123456789-05:30",
-            "2024-02-29T00:00:00Z",
-        ] {
+        for s in
+            ["2024-03-01T12:00:00Z", "2024-03-01T12:00:00+02:00", "2024-03-01T12:00:00.123456789-05:30", "2024-02-29T00:00:00Z"]
+        {
             assert_eq!(kind(s), "rfc3339", "{s}");
         }
         for s in ["2024-03-01T12:00:00", "2024-03-01T12:00:00.5"] {

@@ -64,10 +64,7 @@ pub fn parse(bytes: &[u8]) -> Result<Json, JsonError> {
 
 /// Whether `text` is a number token in RFC 8259's grammar (`-?int frac? exp?`).
 pub fn is_json_number(text: &str) -> bool {
-    let mut p = Parser {
-        b: text.as_bytes(),
-        i: 0,
-    };
+    let mut p = Parser { b: text.as_bytes(), i: 0 };
     p.number().is_ok() && p.i == text.len()
 }
 
@@ -78,10 +75,7 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn err(&self, reason: &'static str) -> JsonError {
-        JsonError {
-            offset: self.i,
-            reason,
-        }
+        JsonError { offset: self.i, reason }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -125,9 +119,7 @@ impl<'a> Parser<'a> {
                 let start = self.i;
                 self.number()?;
                 // Token boundaries: `1.5abc` or `0x10` must not read as a number.
-                Ok(Json::Number(
-                    String::from_utf8_lossy(&self.b[start..self.i]).into_owned(),
-                ))
+                Ok(Json::Number(String::from_utf8_lossy(&self.b[start..self.i]).into_owned()))
             }
             Some(_) => Err(self.err("unexpected character")),
         }
@@ -201,9 +193,7 @@ impl<'a> Parser<'a> {
                         b't' => out.push(b'\t'),
                         b'u' => {
                             let hi = self.hex4()?;
-                            let ch = if (0xD800..0xDC00).contains(&hi)
-                                && self.b[self.i..].starts_with(b"\\u")
-                            {
+                            let ch = if (0xD800..0xDC00).contains(&hi) && self.b[self.i..].starts_with(b"\\u") {
                                 let save = self.i;
                                 self.i += 2;
                                 let lo = self.hex4()?;
@@ -232,10 +222,7 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
-        let s = self
-            .b
-            .get(self.i..self.i + 4)
-            .ok_or_else(|| self.err("short unicode escape"))?;
+        let s = self.b.get(self.i..self.i + 4).ok_or_else(|| self.err("short unicode escape"))?;
         let s = std::str::from_utf8(s).map_err(|_| self.err("invalid unicode escape"))?;
         let v = u32::from_str_radix(s, 16).map_err(|_| self.err("invalid unicode escape"))?;
         self.i += 4;
@@ -322,13 +309,8 @@ mod tests {
     #[test]
     fn python_non_finite_tokens_are_read_and_nothing_else_is() {
         assert_eq!(obj(r#"{"value": NaN}"#)[0].1, Json::NonFinite("NaN"));
-        assert_eq!(
-            obj(r#"{"value":-Infinity}"#)[0].1,
-            Json::NonFinite("-Infinity")
-        );
-        for bad in [
-            "+1", ".5", "1.", "01", "0x10", "nan", "inf", "-", "1e", "1.5abc", "-NaN",
-        ] {
+        assert_eq!(obj(r#"{"value":-Infinity}"#)[0].1, Json::NonFinite("-Infinity"));
+        for bad in ["+1", ".5", "1.", "01", "0x10", "nan", "inf", "-", "1e", "1.5abc", "-NaN"] {
             let body = format!(r#"{{"value": {bad}}}"#);
             assert!(parse(body.as_bytes()).is_err(), "{bad} should be malformed");
         }
@@ -343,10 +325,7 @@ mod tests {
 
     #[test]
     fn strings_decode_escapes_and_surrogate_pairs() {
-        assert_eq!(
-            parse(br#""a\n\u00e9\ud83d\ude00""#).unwrap(),
-            Json::String("a\n\u{e9}\u{1F600}".into())
-        );
+        assert_eq!(parse(br#""a\n\u00e9\ud83d\ude00""#).unwrap(), Json::String("a\n\u{e9}\u{1F600}".into()));
         assert!(parse(b"\"\xff\"").is_err());
         assert!(parse(b"\"a\nb\"").is_err());
     }
@@ -355,10 +334,7 @@ mod tests {
     fn deep_nesting_is_refused_not_overflowed() {
         let deep = "[".repeat(100_000);
         assert!(parse(format!("{}{}", "[".repeat(500), "]".repeat(500)).as_bytes()).is_ok());
-        assert_eq!(
-            parse(deep.as_bytes()).unwrap_err().reason,
-            "nesting too deep"
-        );
+        assert_eq!(parse(deep.as_bytes()).unwrap_err().reason, "nesting too deep");
     }
 
     #[test]

@@ -14,8 +14,5 @@ pub mod runner;
 pub mod spec;
 pub mod strategy;
 pub mod transport;
-pub use client::{
-    encode_body, encode_date, encode_value, Client, ClientBuilder, ClientDate, ClientError,
-    KeyPlacement, Outcome,
-};
+pub use client::{encode_body, encode_date, encode_value, Client, ClientBuilder, ClientDate, ClientError, KeyPlacement, Outcome};
 pub use reference::ReferenceServer;

@@ -11,11 +11,7 @@ use sleuth_contract::report::EXIT_ERROR;
 use sleuth_contract::ReferenceServer;
 
 #[derive(Parser)]
-#[command(
-    name = "sleuth-contract",
-    version,
-    about = "Contract tests and fuzzing for Sleuth's register_impact endpoint"
-)]
+#[command(name = "sleuth-contract", version, about = "Contract tests and fuzzing for Sleuth's register_impact endpoint")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,10 +46,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
@@ -75,15 +68,8 @@ async fn serve(args: ServeArgs) -> i32 {
         eprintln!("error: serve needs an API key: pass --api-key KEY or set SLEUTH_API_KEY");
         return EXIT_ERROR;
     };
-    let mut builder = ReferenceServer::builder()
-        .port(args.port)
-        .api_key(key)
-        .window(Duration::from_secs(args.rate_window));
-    let ids = if args.impact_ids.is_empty() {
-        vec![1]
-    } else {
-        args.impact_ids
-    };
+    let mut builder = ReferenceServer::builder().port(args.port).api_key(key).window(Duration::from_secs(args.rate_window));
+    let ids = if args.impact_ids.is_empty() { vec![1] } else { args.impact_ids };
     for id in &ids {
         builder = builder.impact_id(*id);
     }
@@ -98,10 +84,7 @@ async fn serve(args: ServeArgs) -> i32 {
     for id in &ids {
         println!("  POST {}/api/1/impact/{id}/register_impact", server.url());
     }
-    println!(
-        "  window {}s; key from --api-key / SLEUTH_API_KEY; Ctrl-C stops",
-        args.rate_window
-    );
+    println!("  window {}s; key from --api-key / SLEUTH_API_KEY; Ctrl-C stops", args.rate_window);
     let _ = tokio::signal::ctrl_c().await;
     drop(server);
     0

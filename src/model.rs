@@ -48,9 +48,7 @@ impl Facts {
             api_key: EXAMPLE_KEY.into(),
             impact_ids: vec![42, 43],
             missing_impact_id: 999_999,
-            now: DateTime::parse_from_rfc3339("2024-03-01T12:00:00Z")
-                .expect("valid constant")
-                .with_timezone(&Utc),
+            now: DateTime::parse_from_rfc3339("2024-03-01T12:00:00Z").expect("valid constant").with_timezone(&Utc),
         }
     }
 
@@ -120,12 +118,7 @@ impl ImpactRef {
     fn resolve(&self, facts: &Facts) -> String {
         match self {
             ImpactRef::Known => facts.impact_id().to_string(),
-            ImpactRef::KnownAt(i) => facts
-                .impact_ids
-                .get(*i)
-                .copied()
-                .unwrap_or(facts.impact_id())
-                .to_string(),
+            ImpactRef::KnownAt(i) => facts.impact_ids.get(*i).copied().unwrap_or(facts.impact_id()).to_string(),
             ImpactRef::Missing => facts.missing_impact_id.to_string(),
             ImpactRef::LeadingZeros => format!("0{}", facts.impact_id()),
             ImpactRef::Raw(s) => s.clone(),
@@ -279,9 +272,7 @@ impl Spec {
                 .iter()
                 .map(|(k, v)| {
                     let v = match v {
-                        Member::Json(t) => Member::Json(
-                            serde_json::from_str::<String>(t).unwrap_or_else(|_| t.clone()),
-                        ),
+                        Member::Json(t) => Member::Json(serde_json::from_str::<String>(t).unwrap_or_else(|_| t.clone())),
                         other => other.clone(),
                     };
                     (k.clone(), v)
@@ -333,18 +324,14 @@ impl Spec {
             body: self.body_bytes(facts),
         };
         if let Some(ct) = &self.content_type {
-            r.headers
-                .push(("Content-Type".into(), ct.clone().into_bytes()));
+            r.headers.push(("Content-Type".into(), ct.clone().into_bytes()));
         }
         match &self.auth {
             Auth::None => {}
-            Auth::Scheme(scheme, key) => r.headers.push((
-                "Authorization".into(),
-                format!("{} {}", scheme, key.resolve(facts)).into_bytes(),
-            )),
-            Auth::Raw(v) => r
-                .headers
-                .push(("Authorization".into(), v.clone().into_bytes())),
+            Auth::Scheme(scheme, key) => {
+                r.headers.push(("Authorization".into(), format!("{} {}", scheme, key.resolve(facts)).into_bytes()))
+            }
+            Auth::Raw(v) => r.headers.push(("Authorization".into(), v.clone().into_bytes())),
         }
         r
     }
@@ -359,33 +346,20 @@ mod tests {
         let r = Spec::valid().render(&Facts::example());
         assert_eq!(r.method, "POST");
         assert_eq!(r.target, "/api/1/impact/42/register_impact");
-        assert_eq!(
-            r.first_header("content-type"),
-            Some(&b"application/json"[..])
-        );
-        assert_eq!(
-            r.first_header("authorization"),
-            Some(format!("apikey {EXAMPLE_KEY}").as_bytes())
-        );
+        assert_eq!(r.first_header("content-type"), Some(&b"application/json"[..]));
+        assert_eq!(r.first_header("authorization"), Some(format!("apikey {EXAMPLE_KEY}").as_bytes()));
         assert_eq!(r.body, br#"{"value": 1.5}"#);
     }
 
     #[test]
     fn raw_member_texts_are_spliced_unchanged_and_duplicates_kept() {
-        let r = Spec::valid()
-            .value("NaN")
-            .push("value", Member::Json("\"x\"".into()))
-            .render(&Facts::example());
+        let r = Spec::valid().value("NaN").push("value", Member::Json("\"x\"".into())).render(&Facts::example());
         assert_eq!(r.body, br#"{"value": NaN, "value": "x"}"#);
     }
 
     #[test]
     fn form_bodies_carry_the_key_and_unquoted_strings() {
-        let r = Spec::valid()
-            .date("2024-03-01T12:00:00+02:00")
-            .body_key(KeyRef::Valid)
-            .as_form()
-            .render(&Facts::example());
+        let r = Spec::valid().date("2024-03-01T12:00:00+02:00").body_key(KeyRef::Valid).as_form().render(&Facts::example());
         assert_eq!(
             String::from_utf8(r.body).unwrap(),
             format!("value=1.5&date=2024-03-01T12%3A00%3A00%2B02%3A00&api_key={EXAMPLE_KEY}")

@@ -146,10 +146,7 @@ pub enum Judgement {
 impl Judgement {
     /// Whether this is a violation of the contract.
     pub fn is_violation(&self) -> bool {
-        !matches!(
-            self,
-            Judgement::Conforms { .. } | Judgement::Unspecified { .. }
-        )
+        !matches!(self, Judgement::Conforms { .. } | Judgement::Unspecified { .. })
     }
 }
 
@@ -161,9 +158,7 @@ impl Expectation {
 
     /// Whether the status-and-text pair is allowed.
     pub fn allows(&self, status: u16, text: &str) -> bool {
-        self.allowed
-            .iter()
-            .any(|a| a.status.covers(status) && a.text.matches(text))
+        self.allowed.iter().any(|a| a.status.covers(status) && a.text.matches(text))
     }
 
     /// Compares an answer with the set. 5xx is always a violation.
@@ -176,23 +171,12 @@ impl Expectation {
         if status >= 500 {
             return Judgement::ServerError;
         }
-        let same_status: Vec<&Allowed> = self
-            .allowed
-            .iter()
-            .filter(|a| a.status.covers(status))
-            .collect();
+        let same_status: Vec<&Allowed> = self.allowed.iter().filter(|a| a.status.covers(status)).collect();
         if same_status.is_empty() {
             return Judgement::UnexpectedStatus;
         }
-        let matching: Vec<&&Allowed> = same_status
-            .iter()
-            .filter(|a| a.text.matches(text))
-            .collect();
-        match matching
-            .iter()
-            .find(|a| !a.row.is_unspecified())
-            .or(matching.first())
-        {
+        let matching: Vec<&&Allowed> = same_status.iter().filter(|a| a.text.matches(text)).collect();
+        match matching.iter().find(|a| !a.row.is_unspecified()).or(matching.first()) {
             Some(a) if a.row.is_unspecified() => Judgement::Unspecified { row: a.row },
             Some(a) => Judgement::Conforms { row: a.row },
             None => Judgement::WrongText {
@@ -217,11 +201,7 @@ impl Expectation {
 
     /// A one-line summary such as `200 "Success" | 400 (any text)`.
     pub fn summary(&self) -> String {
-        self.allowed
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" | ")
+        self.allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | ")
     }
 }
 
@@ -234,10 +214,7 @@ pub struct Oracle {
 
 impl std::fmt::Debug for Oracle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Oracle")
-            .field("impact_ids", &self.impact_ids)
-            .field("api_keys", &"[redacted]")
-            .finish()
+        f.debug_struct("Oracle").field("impact_ids", &self.impact_ids).field("api_keys", &"[redacted]").finish()
     }
 }
 
@@ -251,22 +228,13 @@ struct Aspect {
 
 impl Aspect {
     fn ok(row: Row) -> Self {
-        Aspect {
-            accept: Some(row),
-            reject: Vec::new(),
-        }
+        Aspect { accept: Some(row), reject: Vec::new() }
     }
     fn fault(reject: Vec<Allowed>) -> Self {
-        Aspect {
-            accept: None,
-            reject,
-        }
+        Aspect { accept: None, reject }
     }
     fn either(row: Row, reject: Vec<Allowed>) -> Self {
-        Aspect {
-            accept: Some(row),
-            reject,
-        }
+        Aspect { accept: Some(row), reject }
     }
 }
 
@@ -293,14 +261,8 @@ enum KeyReading {
 
 impl Oracle {
     /// An oracle for a target with these impact ids and valid API keys.
-    pub fn new(
-        impact_ids: impl IntoIterator<Item = u64>,
-        api_keys: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        Oracle {
-            impact_ids: impact_ids.into_iter().collect(),
-            api_keys: api_keys.into_iter().map(Into::into).collect(),
-        }
+    pub fn new(impact_ids: impl IntoIterator<Item = u64>, api_keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Oracle { impact_ids: impact_ids.into_iter().collect(), api_keys: api_keys.into_iter().map(Into::into).collect() }
     }
 
     /// The impact ids the oracle knows.
@@ -314,11 +276,7 @@ impl Oracle {
             return ImpactClass::NotInteger;
         }
         let trimmed = seg.trim_start_matches('0');
-        let n: Option<u64> = if trimmed.is_empty() {
-            Some(0)
-        } else {
-            trimmed.parse().ok()
-        };
+        let n: Option<u64> = if trimmed.is_empty() { Some(0) } else { trimmed.parse().ok() };
         let known = n.filter(|n| self.impact_ids.contains(n));
         if seg.len() > 1 && seg.starts_with('0') {
             return ImpactClass::LeadingZeros(known);
@@ -345,26 +303,12 @@ impl Oracle {
         match req.method.as_str() {
             "POST" => {}
             "HEAD" | "OPTIONS" => {
-                return single(Allowed::new(
-                    StatusRule::NotServerError,
-                    TextRule::Any,
-                    Row::MethodHeadOptions,
-                ));
+                return single(Allowed::new(StatusRule::NotServerError, TextRule::Any, Row::MethodHeadOptions));
             }
-            _ => {
-                return single(Allowed::new(
-                    StatusRule::ClientError,
-                    TextRule::Any,
-                    Row::MethodOther,
-                ))
-            }
+            _ => return single(Allowed::new(StatusRule::ClientError, TextRule::Any, Row::MethodOther)),
         }
         let Some((seg, _query)) = spec::split_target(&req.target) else {
-            return single(Allowed::new(
-                StatusRule::ClientError,
-                TextRule::Any,
-                Row::PathOther,
-            ));
+            return single(Allowed::new(StatusRule::ClientError, TextRule::Any, Row::PathOther));
         };
         let impact = self.classify_impact(seg);
         let mut aspects = vec![impact_aspect(impact)];
@@ -395,63 +339,35 @@ impl Oracle {
                 }
                 None => must_accept = false,
             }
-            allowed.extend(rej.into_iter().map(|a| {
-                if dup {
-                    Allowed {
-                        row: Row::BodyDuplicateKeys,
-                        ..a
-                    }
-                } else {
-                    a
-                }
-            }));
+            allowed.extend(rej.into_iter().map(|a| if dup { Allowed { row: Row::BodyDuplicateKeys, ..a } } else { a }));
         }
         if dup {
             allowed.push(Allowed::any(400, Row::BodyDuplicateKeys));
         }
         let may_register = accept_row.is_some();
-        let known_source = matches!(
-            impact,
-            ImpactClass::Known(_) | ImpactClass::LeadingZeros(Some(_))
-        );
+        let known_source = matches!(impact, ImpactClass::Known(_) | ImpactClass::LeadingZeros(Some(_)));
         let mut accepted: Vec<Allowed> = Vec::new();
         if let Some(row) = accept_row {
             if window != Window::Open {
                 accepted.push(Allowed::exact(200, spec::TEXT_SUCCESS, row));
             }
             if window != Window::Closed {
-                let row = if row.is_unspecified() {
-                    row
-                } else {
-                    Row::RateWindow
-                };
+                let row = if row.is_unspecified() { row } else { Row::RateWindow };
                 accepted.push(Allowed::exact(429, spec::TEXT_RATE_LIMITED, row));
             }
         }
         if window != Window::Closed && known_source {
-            allowed.push(Allowed::exact(
-                429,
-                spec::TEXT_RATE_LIMITED,
-                Row::RateInWindow,
-            ));
+            allowed.push(Allowed::exact(429, spec::TEXT_RATE_LIMITED, Row::RateInWindow));
         }
         accepted.extend(allowed);
-        Expectation {
-            allowed: dedup(accepted),
-            may_register,
-            must_accept: must_accept && may_register,
-        }
+        Expectation { allowed: dedup(accepted), may_register, must_accept: must_accept && may_register }
     }
 
     /// The body as the aspects read it. Duplicate keys give two readings (first
     /// wins, last wins), since the contract leaves the choice open.
     fn body_variants(&self, req: &Request) -> Vec<BodyReading> {
-        let ct = req
-            .first_header("content-type")
-            .map(|v| String::from_utf8_lossy(v).to_ascii_lowercase());
-        let media = ct
-            .as_deref()
-            .map(|c| c.split(';').next().unwrap_or("").trim().to_string());
+        let ct = req.first_header("content-type").map(|v| String::from_utf8_lossy(v).to_ascii_lowercase());
+        let media = ct.as_deref().map(|c| c.split(';').next().unwrap_or("").trim().to_string());
         let mut body: &[u8] = &req.body;
         let mut notes = Vec::new();
         if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF".as_slice()) {
@@ -464,35 +380,21 @@ impl Oracle {
             _ => ContentKind::Other,
         };
         if kind != ContentKind::Json {
-            notes.push(if kind == ContentKind::Form {
-                Row::BodyForm
-            } else {
-                Row::BodyContentType
-            });
+            notes.push(if kind == ContentKind::Form { Row::BodyForm } else { Row::BodyContentType });
         }
         let members: Result<Vec<(String, Field)>, ()> = if kind == ContentKind::Form {
-            Ok(form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), Field::Form(v.into_owned())))
-                .collect())
+            Ok(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), Field::Form(v.into_owned()))).collect())
         } else {
             match json::parse(body) {
-                Ok(Json::Object(m)) => {
-                    Ok(m.into_iter().map(|(k, v)| (k, Field::Json(v))).collect())
-                }
+                Ok(Json::Object(m)) => Ok(m.into_iter().map(|(k, v)| (k, Field::Json(v))).collect()),
                 _ => Err(()),
             }
         };
         let Ok(members) = members else {
-            return vec![BodyReading {
-                kind,
-                notes,
-                fields: None,
-            }];
+            return vec![BodyReading { kind, notes, fields: None }];
         };
         let names = ["value", "date", "api_key"];
-        let has_dup = names
-            .iter()
-            .any(|n| members.iter().filter(|(k, _)| k == n).count() > 1);
+        let has_dup = names.iter().any(|n| members.iter().filter(|(k, _)| k == n).count() > 1);
         let pick = |last: bool| -> Vec<(String, Field)> {
             let mut out: Vec<(String, Field)> = Vec::new();
             for (k, v) in &members {
@@ -506,17 +408,9 @@ impl Oracle {
             }
             out
         };
-        let mut readings = vec![BodyReading {
-            kind,
-            notes: notes.clone(),
-            fields: Some(pick(false)),
-        }];
+        let mut readings = vec![BodyReading { kind, notes: notes.clone(), fields: Some(pick(false)) }];
         if has_dup {
-            readings.push(BodyReading {
-                kind,
-                notes,
-                fields: Some(pick(true)),
-            });
+            readings.push(BodyReading { kind, notes, fields: Some(pick(true)) });
         }
         readings
     }
@@ -538,39 +432,18 @@ impl Oracle {
                     None => (v, ""),
                 };
                 let valid = self.valid_key(key);
-                let read = if valid {
-                    KeyReading::Valid
-                } else {
-                    KeyReading::Unknown
-                };
+                let read = if valid { KeyReading::Valid } else { KeyReading::Unknown };
                 if scheme == "apikey" && !key.is_empty() {
-                    vec![(
-                        read,
-                        if valid {
-                            Row::KeyValid
-                        } else {
-                            Row::KeyUnknown
-                        },
-                    )]
+                    vec![(read, if valid { Row::KeyValid } else { Row::KeyUnknown })]
                 } else if scheme.eq_ignore_ascii_case("apikey") && !key.is_empty() {
                     vec![
-                        (
-                            read,
-                            if valid {
-                                Row::KeySchemeCase
-                            } else {
-                                Row::KeyUnknown
-                            },
-                        ),
+                        (read, if valid { Row::KeySchemeCase } else { Row::KeyUnknown }),
                         (KeyReading::Unhonoured, Row::KeySchemeCase),
                     ]
                 } else {
                     // Another scheme, or the key alone: never 200 unless the key is valid.
                     let whole_valid = self.valid_key(v);
-                    let mut r = vec![
-                        (KeyReading::Absent, Row::KeyOtherScheme),
-                        (KeyReading::Unknown, Row::KeyOtherScheme),
-                    ];
+                    let mut r = vec![(KeyReading::Absent, Row::KeyOtherScheme), (KeyReading::Unknown, Row::KeyOtherScheme)];
                     if valid || whole_valid {
                         r.push((KeyReading::Valid, Row::KeyOtherScheme));
                     }
@@ -582,10 +455,7 @@ impl Oracle {
             None => vec![(KeyReading::Absent, Row::KeyMissing)],
             Some(Field::Json(Json::String(k))) | Some(Field::Form(k)) => {
                 if k.is_empty() {
-                    vec![
-                        (KeyReading::Absent, Row::KeyMissing),
-                        (KeyReading::Unknown, Row::KeyMissing),
-                    ]
+                    vec![(KeyReading::Absent, Row::KeyMissing), (KeyReading::Unknown, Row::KeyMissing)]
                 } else if self.valid_key(k) {
                     vec![(KeyReading::Valid, Row::KeyValid)]
                 } else {
@@ -607,11 +477,7 @@ impl Oracle {
                 let wrong = readings.contains(&KeyReading::WrongType);
                 if valid && unknown {
                     accept_rows.push(Row::KeyConflict);
-                    aspect.reject.push(Allowed::exact(
-                        401,
-                        spec::TEXT_UNAUTHORIZED,
-                        Row::KeyConflict,
-                    ));
+                    aspect.reject.push(Allowed::exact(401, spec::TEXT_UNAUTHORIZED, Row::KeyConflict));
                 } else if valid && wrong {
                     accept_rows.push(Row::KeyBodyWrongType);
                     aspect.reject.push(Allowed::any(400, Row::KeyBodyWrongType));
@@ -622,11 +488,7 @@ impl Oracle {
                 } else {
                     every_reading_accepts = false;
                     if unknown {
-                        aspect.reject.push(Allowed::exact(
-                            401,
-                            spec::TEXT_UNAUTHORIZED,
-                            unspec.unwrap_or(Row::KeyUnknown),
-                        ));
+                        aspect.reject.push(Allowed::exact(401, spec::TEXT_UNAUTHORIZED, unspec.unwrap_or(Row::KeyUnknown)));
                     }
                     if wrong {
                         aspect.reject.push(Allowed::any(400, Row::KeyBodyWrongType));
@@ -647,11 +509,7 @@ impl Oracle {
             // a valid key beside a wrongly typed body key is open too, but the
             // contract names no row for it, so it rests on the wrong-type row.
             let open = accept_rows.iter().copied().find(|r| r.is_unspecified());
-            aspect.accept = Some(open.unwrap_or(if every_reading_accepts {
-                Row::KeyValid
-            } else {
-                Row::KeyBodyWrongType
-            }));
+            aspect.accept = Some(open.unwrap_or(if every_reading_accepts { Row::KeyValid } else { Row::KeyBodyWrongType }));
         }
         aspect
     }
@@ -680,11 +538,7 @@ struct BodyReading {
 
 impl BodyReading {
     fn get(&self, name: &str) -> Option<&Field> {
-        self.fields
-            .as_ref()?
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+        self.fields.as_ref()?.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 }
 
@@ -692,12 +546,7 @@ impl BodyReading {
 /// row if any aspect is open, else the most specific accepting row.
 fn combined_accept<'a>(aspects: impl Iterator<Item = &'a Aspect>) -> Option<Row> {
     let rows: Vec<Row> = aspects.map(|a| a.accept).collect::<Option<Vec<Row>>>()?;
-    let generic = [
-        Row::ImpactKnown,
-        Row::KeyValid,
-        Row::DateAbsent,
-        Row::ValueFinite,
-    ];
+    let generic = [Row::ImpactKnown, Row::KeyValid, Row::DateAbsent, Row::ValueFinite];
     rows.iter()
         .copied()
         .find(|r| r.is_unspecified())
@@ -707,21 +556,14 @@ fn combined_accept<'a>(aspects: impl Iterator<Item = &'a Aspect>) -> Option<Row>
 }
 
 fn single(a: Allowed) -> Expectation {
-    Expectation {
-        allowed: vec![a],
-        may_register: false,
-        must_accept: false,
-    }
+    Expectation { allowed: vec![a], may_register: false, must_accept: false }
 }
 
 /// Keeps the first of each (status, text) pair, preferring a specified row.
 fn dedup(list: Vec<Allowed>) -> Vec<Allowed> {
     let mut out: Vec<Allowed> = Vec::new();
     for a in list {
-        match out
-            .iter_mut()
-            .find(|o| o.status == a.status && o.text == a.text)
-        {
+        match out.iter_mut().find(|o| o.status == a.status && o.text == a.text) {
             Some(o) => {
                 if o.row.is_unspecified() && !a.row.is_unspecified() {
                     o.row = a.row;
@@ -739,21 +581,11 @@ fn impact_aspect(impact: ImpactClass) -> Aspect {
     let open = |row| vec![Allowed::any(404, row), Allowed::any(400, row)];
     match impact {
         ImpactClass::Known(_) => Aspect::ok(Row::ImpactKnown),
-        ImpactClass::Unknown => Aspect::fault(vec![Allowed::exact(
-            404,
-            spec::TEXT_NOT_FOUND,
-            Row::ImpactUnknown,
-        )]),
+        ImpactClass::Unknown => Aspect::fault(vec![Allowed::exact(404, spec::TEXT_NOT_FOUND, Row::ImpactUnknown)]),
         ImpactClass::NotInteger => Aspect::fault(open(Row::ImpactNotInteger)),
-        ImpactClass::LeadingZeros(Some(_)) => {
-            Aspect::either(Row::ImpactLeadingZeros, open(Row::ImpactLeadingZeros))
-        }
+        ImpactClass::LeadingZeros(Some(_)) => Aspect::either(Row::ImpactLeadingZeros, open(Row::ImpactLeadingZeros)),
         ImpactClass::LeadingZeros(None) => {
-            let mut r = vec![Allowed::exact(
-                404,
-                spec::TEXT_NOT_FOUND,
-                Row::ImpactLeadingZeros,
-            )];
+            let mut r = vec![Allowed::exact(404, spec::TEXT_NOT_FOUND, Row::ImpactLeadingZeros)];
             r.extend(open(Row::ImpactLeadingZeros));
             Aspect::fault(r)
         }
@@ -770,40 +602,22 @@ fn body_aspects(body: &BodyReading) -> Vec<Aspect> {
         match row {
             Row::BodyForm => out.push(Aspect::either(
                 Row::BodyForm,
-                vec![
-                    Allowed::any(400, Row::BodyForm),
-                    Allowed::any(401, Row::BodyForm),
-                    Allowed::any(415, Row::BodyForm),
-                ],
+                vec![Allowed::any(400, Row::BodyForm), Allowed::any(401, Row::BodyForm), Allowed::any(415, Row::BodyForm)],
             )),
-            _ => out.push(Aspect::either(
-                *row,
-                vec![Allowed::any(400, *row), Allowed::any(415, *row)],
-            )),
+            _ => out.push(Aspect::either(*row, vec![Allowed::any(400, *row), Allowed::any(415, *row)])),
         }
     }
     if body.fields.is_none() {
-        let row = if body.kind == ContentKind::Form {
-            Row::BodyForm
-        } else {
-            Row::BodyMalformed
-        };
+        let row = if body.kind == ContentKind::Form { Row::BodyForm } else { Row::BodyMalformed };
         out.push(Aspect::fault(vec![Allowed::any(400, row)]));
         return out;
     }
     out.push(value_aspect(body.get("value")));
     out.push(date_aspect(body.get("date")));
-    let extra: Vec<&(String, Field)> = body
-        .fields
-        .iter()
-        .flatten()
-        .filter(|(k, _)| !matches!(k.as_str(), "value" | "date" | "api_key"))
-        .collect();
+    let extra: Vec<&(String, Field)> =
+        body.fields.iter().flatten().filter(|(k, _)| !matches!(k.as_str(), "value" | "date" | "api_key")).collect();
     if !extra.is_empty() {
-        out.push(Aspect::either(
-            Row::BodyExtraFields,
-            vec![Allowed::any(400, Row::BodyExtraFields)],
-        ));
+        out.push(Aspect::either(Row::BodyExtraFields, vec![Allowed::any(400, Row::BodyExtraFields)]));
     }
     out
 }
@@ -811,12 +625,7 @@ fn body_aspects(body: &BodyReading) -> Vec<Aspect> {
 /// Whether a number token's mantissa has a non-zero digit (so a parse to zero is
 /// an underflow, not a zero).
 fn nonzero_mantissa(token: &str) -> bool {
-    token
-        .split(['e', 'E'])
-        .next()
-        .unwrap_or("")
-        .bytes()
-        .any(|b| (b'1'..=b'9').contains(&b))
+    token.split(['e', 'E']).next().unwrap_or("").bytes().any(|b| (b'1'..=b'9').contains(&b))
 }
 
 fn numeric_string(s: &str, row_if_ok: Row) -> Aspect {
@@ -860,25 +669,18 @@ fn date_aspect(field: Option<&Field>) -> Aspect {
         None => return Aspect::ok(Row::DateAbsent),
         Some(Field::Form(s)) => s.as_str(),
         Some(Field::Json(Json::String(s))) => s.as_str(),
-        Some(Field::Json(Json::Null)) => {
-            return Aspect::either(Row::DateNull, vec![Allowed::any(400, Row::DateNull)])
-        }
+        Some(Field::Json(Json::Null)) => return Aspect::either(Row::DateNull, vec![Allowed::any(400, Row::DateNull)]),
         Some(Field::Json(_)) => return Aspect::fault(vec![Allowed::any(400, Row::DateWrongType)]),
     };
     let class = date::classify(s);
     match class {
         DateClass::Blank => Aspect::ok(Row::DateBlank),
-        DateClass::Rfc3339(_) | DateClass::Local(_) if class.far_from_now() => Aspect::either(
-            Row::DateFarRange,
-            vec![Allowed::any(400, Row::DateFarRange)],
-        ),
+        DateClass::Rfc3339(_) | DateClass::Local(_) if class.far_from_now() => {
+            Aspect::either(Row::DateFarRange, vec![Allowed::any(400, Row::DateFarRange)])
+        }
         DateClass::Rfc3339(_) | DateClass::Local(_) => Aspect::ok(Row::DateValid),
-        DateClass::Unusual(_) => {
-            Aspect::either(Row::DateUnusual, vec![Allowed::any(400, Row::DateUnusual)])
-        }
-        DateClass::Invalid(why) if why.starts_with("impossible") => {
-            Aspect::fault(vec![Allowed::any(400, Row::DateImpossible)])
-        }
+        DateClass::Unusual(_) => Aspect::either(Row::DateUnusual, vec![Allowed::any(400, Row::DateUnusual)]),
+        DateClass::Invalid(why) if why.starts_with("impossible") => Aspect::fault(vec![Allowed::any(400, Row::DateImpossible)]),
         DateClass::Invalid(_) => Aspect::fault(vec![Allowed::any(400, Row::DateNotIso)]),
     }
 }
@@ -901,10 +703,7 @@ mod tests {
     #[test]
     fn a_valid_request_must_succeed_when_the_window_is_closed() {
         let e = oracle().expect(&req(r#"{"value": 1.5}"#), Window::Closed);
-        assert_eq!(
-            e.allowed,
-            vec![Allowed::exact(200, "Success", Row::ValueFinite)]
-        );
+        assert_eq!(e.allowed, vec![Allowed::exact(200, "Success", Row::ValueFinite)]);
         assert!(e.must_accept);
     }
 
@@ -912,28 +711,15 @@ mod tests {
     fn a_valid_request_must_get_429_inside_the_window() {
         let e = oracle().expect(&req(r#"{"value": 1.5}"#), Window::Open);
         assert_eq!(e.statuses(), vec![StatusRule::Exact(429)]);
-        assert_eq!(
-            e.judge_parts(429, spec::TEXT_RATE_LIMITED),
-            Judgement::Conforms {
-                row: Row::RateWindow
-            }
-        );
+        assert_eq!(e.judge_parts(429, spec::TEXT_RATE_LIMITED), Judgement::Conforms { row: Row::RateWindow });
         assert_eq!(e.judge_parts(200, "Success"), Judgement::UnexpectedStatus);
     }
 
     #[test]
     fn nan_token_requires_the_value_text() {
         let e = oracle().expect(&req(r#"{"value": NaN}"#), Window::Closed);
-        assert_eq!(
-            e.judge_parts(400, spec::TEXT_BAD_VALUE),
-            Judgement::Conforms {
-                row: Row::ValueNonFinite
-            }
-        );
-        assert!(matches!(
-            e.judge_parts(400, "Bad Request"),
-            Judgement::WrongText { .. }
-        ));
+        assert_eq!(e.judge_parts(400, spec::TEXT_BAD_VALUE), Judgement::Conforms { row: Row::ValueNonFinite });
+        assert!(matches!(e.judge_parts(400, "Bad Request"), Judgement::WrongText { .. }));
     }
 
     #[test]
@@ -943,10 +729,7 @@ mod tests {
             .header("Authorization", "apikey nope")
             .body(r#"{"value": 1}"#);
         let e = oracle().expect(&r, Window::Closed);
-        assert_eq!(
-            e.statuses(),
-            vec![StatusRule::Exact(401), StatusRule::Exact(404)]
-        );
+        assert_eq!(e.statuses(), vec![StatusRule::Exact(401), StatusRule::Exact(404)]);
         assert!(e.allows(404, spec::TEXT_NOT_FOUND));
         assert!(!e.allows(404, "Not Found"));
     }
@@ -954,11 +737,7 @@ mod tests {
     #[test]
     fn server_errors_are_always_violations() {
         let e = Expectation {
-            allowed: vec![Allowed::new(
-                StatusRule::NotServerError,
-                TextRule::Any,
-                Row::MethodHeadOptions,
-            )],
+            allowed: vec![Allowed::new(StatusRule::NotServerError, TextRule::Any, Row::MethodHeadOptions)],
             may_register: false,
             must_accept: false,
         };

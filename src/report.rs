@@ -28,7 +28,22 @@ pub enum Format {
 pub struct Observed {
     pub status: u16,
     pub text: String,
+    /// Header names (lower-case) to values; repeated headers joined with ", ".
+    #[serde(serialize_with = "headers_as_map")]
     pub headers: Vec<(String, String)>,
+}
+
+fn headers_as_map<S: serde::Serializer>(h: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (n, v) in h {
+        map.entry(n.to_ascii_lowercase())
+            .and_modify(|e| {
+                e.push_str(", ");
+                e.push_str(v);
+            })
+            .or_insert_with(|| v.clone());
+    }
+    serde::Serialize::serialize(&map, s)
 }
 
 impl Observed {
@@ -37,11 +52,7 @@ impl Observed {
         Observed {
             status: a.status,
             text: redactor.redact(&a.text_for_comparison()),
-            headers: a
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), redactor.redact(v)))
-                .collect(),
+            headers: a.headers.iter().map(|(n, v)| (n.clone(), redactor.redact(v))).collect(),
         }
     }
 }
@@ -142,13 +153,7 @@ impl Report {
     fn text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "sleuth-contract {} -> {}", self.command, self.target);
-        let width = self
-            .cases
-            .iter()
-            .map(|c| c.id.len())
-            .max()
-            .unwrap_or(0)
-            .min(48);
+        let width = self.cases.iter().map(|c| c.id.len()).max().unwrap_or(0).min(48);
         for c in &self.cases {
             let verdict = match c.verdict {
                 Verdict::Violation => "VIOLATION".to_string(),
@@ -200,15 +205,9 @@ impl Report {
             cases: &'a [CaseResult],
             notes: &'a [String],
         }
-        let out = Out {
-            command: &self.command,
-            target: &self.target,
-            summary: self.summary(),
-            cases: &self.cases,
-            notes: &self.notes,
-        };
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-            + "\n"
+        let out =
+            Out { command: &self.command, target: &self.target, summary: self.summary(), cases: &self.cases, notes: &self.notes };
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")) + "\n"
     }
 
     fn junit(&self) -> String {
@@ -241,11 +240,8 @@ impl Report {
                 xml(&c.id),
                 c.elapsed_ms as f64 / 1000.0
             );
-            let received = c
-                .observed
-                .as_ref()
-                .map(|o| format!("{} {:?}", o.status, o.text))
-                .unwrap_or_else(|| "no answer".into());
+            let received =
+                c.observed.as_ref().map(|o| format!("{} {:?}", o.status, o.text)).unwrap_or_else(|| "no answer".into());
             let mut body = format!("expected: {}\nreceived: {}\n", c.expected, received);
             for f in &c.failures {
                 let _ = writeln!(body, "{}: {}", f.check, f.message);
@@ -255,7 +251,12 @@ impl Report {
             }
             match c.verdict {
                 Verdict::Violation => {
-                    let _ = writeln!(out, ">\n      <failure message=\"{}\" type=\"violation\">{}</failure>\n    </testcase>", xml(&c.message), xml(&body));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <failure message=\"{}\" type=\"violation\">{}</failure>\n    </testcase>",
+                        xml(&c.message),
+                        xml(&body)
+                    );
                 }
                 Verdict::Error => {
                     let _ = writeln!(
@@ -283,12 +284,7 @@ impl Report {
 }
 
 /// Writes a rendered report to `output` (a file) or to standard output.
-pub fn emit(
-    report: &Report,
-    format: Format,
-    output: Option<&std::path::Path>,
-    redactor: &Redactor,
-) -> std::io::Result<()> {
+pub fn emit(report: &Report, format: Format, output: Option<&std::path::Path>, redactor: &Redactor) -> std::io::Result<()> {
     let text = report.render(format, redactor);
     match output {
         Some(path) => std::fs::write(path, text),
@@ -342,11 +338,7 @@ mod tests {
                     verdict: Verdict::Violation,
                     row: Some(Row::ValueNonFinite),
                     expected: "400 \"Bad Request - impact value must be a number\"".into(),
-                    observed: Some(Observed {
-                        status: 200,
-                        text: "Success <secret-key>\u{1}".into(),
-                        headers: vec![],
-                    }),
+                    observed: Some(Observed { status: 200, text: "Success <secret-key>\u{1}".into(), headers: vec![] }),
                     message: "status_code_conformance: received 200".into(),
                     failures: vec![Failure {
                         check: "status_code_conformance",
@@ -360,11 +352,7 @@ mod tests {
                     verdict: Verdict::Conforms,
                     row: Some(Row::KeyValid),
                     expected: "200 \"Success\"".into(),
-                    observed: Some(Observed {
-                        status: 200,
-                        text: "Success".into(),
-                        headers: vec![],
-                    }),
+                    observed: Some(Observed { status: 200, text: "Success".into(), headers: vec![] }),
                     message: String::new(),
                     failures: vec![],
                     curl: None,
@@ -400,17 +388,8 @@ mod tests {
 
     #[test]
     fn json_has_the_documented_summary_and_case_fields() {
-        let v: serde_json::Value =
-            serde_json::from_str(&report().render(Format::Json, &Redactor::default())).unwrap();
-        for k in [
-            "cases",
-            "conforms",
-            "violations",
-            "unspecified",
-            "errors",
-            "registrations",
-            "elapsed_ms",
-        ] {
+        let v: serde_json::Value = serde_json::from_str(&report().render(Format::Json, &Redactor::default())).unwrap();
+        for k in ["cases", "conforms", "violations", "unspecified", "errors", "registrations", "elapsed_ms"] {
             assert!(v["summary"].get(k).is_some(), "summary.{k}");
         }
         let c = &v["cases"][0];

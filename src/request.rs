@@ -22,12 +22,7 @@ pub struct Request {
 impl Request {
     /// A `POST` to `target` with no headers and an empty body.
     pub fn post(target: impl Into<String>) -> Self {
-        Request {
-            method: "POST".into(),
-            target: target.into(),
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        Request { method: "POST".into(), target: target.into(), headers: Vec::new(), body: Vec::new() }
     }
 
     /// Adds a header (names are kept as given; lookups are case-insensitive).
@@ -44,10 +39,7 @@ impl Request {
 
     /// Every value of the header `name` (case-insensitive), in order.
     pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
     }
 
     /// The first value of the header `name` (case-insensitive).
@@ -85,11 +77,7 @@ impl Request {
         parts.push(shell_quote(&url));
         for (n, v) in &self.headers {
             parts.push("-H".into());
-            parts.push(shell_quote(&format!(
-                "{}: {}",
-                n,
-                String::from_utf8_lossy(v)
-            )));
+            parts.push(shell_quote(&format!("{}: {}", n, String::from_utf8_lossy(v))));
         }
         if self.body.is_empty() {
             return parts.join(" ");
@@ -114,10 +102,7 @@ impl Request {
 }
 
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b))
-    {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b)) {
         return s.to_string();
     }
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -154,20 +139,14 @@ impl Answer {
 
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body as the contract compares it: lossy UTF-8 with one trailing newline
     /// (`\n` or `\r\n`) removed.
     pub fn text_for_comparison(&self) -> String {
         let s = String::from_utf8_lossy(&self.body);
-        let s = s
-            .strip_suffix('\n')
-            .map(|s| s.strip_suffix('\r').unwrap_or(s))
-            .unwrap_or(&s);
+        let s = s.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&s);
         s.to_string()
     }
 }
@@ -193,11 +172,7 @@ pub const REDACTED: &str = "$SLEUTH_API_KEY";
 impl Redactor {
     /// A redactor for these secrets (empty strings are ignored).
     pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(secrets: I) -> Self {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            .map(Into::into)
-            .filter(|s| !s.is_empty())
-            .collect();
+        let mut secrets: Vec<String> = secrets.into_iter().map(Into::into).filter(|s| !s.is_empty()).collect();
         // Longest first, so a secret that contains another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Redactor { secrets }
@@ -221,9 +196,8 @@ mod tests {
 
     #[test]
     fn curl_line_quotes_the_body_and_headers() {
-        let r = Request::post("/api/1/impact/1/register_impact")
-            .header("Content-Type", "application/json")
-            .body(r#"{"value": 'x'}"#);
+        let r =
+            Request::post("/api/1/impact/1/register_impact").header("Content-Type", "application/json").body(r#"{"value": 'x'}"#);
         let c = r.to_curl("http://127.0.0.1:8080/");
         assert_eq!(
             c,
@@ -234,34 +208,19 @@ mod tests {
     #[test]
     fn curl_line_sends_invalid_utf8_bodies_byte_for_byte() {
         let r = Request::post("/x").body(vec![0xff, b'a']);
-        assert_eq!(
-            r.to_curl("http://h"),
-            r"printf '\377\141' | curl -sS -i -X POST http://h/x --data-binary @-"
-        );
+        assert_eq!(r.to_curl("http://h"), r"printf '\377\141' | curl -sS -i -X POST http://h/x --data-binary @-");
     }
 
     #[test]
     fn redactor_replaces_every_occurrence_longest_first() {
         let r = Redactor::new(["abc", "abcdef", ""]);
-        assert_eq!(
-            r.redact("k=abcdef; k2=abc"),
-            "k=$SLEUTH_API_KEY; k2=$SLEUTH_API_KEY"
-        );
+        assert_eq!(r.redact("k=abcdef; k2=abc"), "k=$SLEUTH_API_KEY; k2=$SLEUTH_API_KEY");
     }
 
     #[test]
     fn comparison_text_drops_exactly_one_trailing_newline() {
-        assert_eq!(
-            Answer::text(200, "Success\n").text_for_comparison(),
-            "Success"
-        );
-        assert_eq!(
-            Answer::text(200, "Success\r\n").text_for_comparison(),
-            "Success"
-        );
-        assert_eq!(
-            Answer::text(200, "Success\n\n").text_for_comparison(),
-            "Success\n"
-        );
+        assert_eq!(Answer::text(200, "Success\n").text_for_comparison(), "Success");
+        assert_eq!(Answer::text(200, "Success\r\n").text_for_comparison(), "Success");
+        assert_eq!(Answer::text(200, "Success\n\n").text_for_comparison(), "Success\n");
     }
 }

@@ -224,11 +224,7 @@ pub async fn run(cfg: ProbeConfig) -> Result<Report, ProbeError> {
     let oracle = Oracle::new(cfg.facts.impact_ids.clone(), [cfg.facts.api_key.clone()]);
     let started = cfg.wait.now();
     let mut r = Runner {
-        report: Report {
-            command: "probe".into(),
-            target: transport.base().to_string(),
-            ..Report::default()
-        },
+        report: Report { command: "probe".into(), target: transport.base().to_string(), ..Report::default() },
         cfg,
         transport,
         oracle,
@@ -249,10 +245,7 @@ pub async fn run(cfg: ProbeConfig) -> Result<Report, ProbeError> {
     };
     if let Wait::Virtual(_) = r.cfg.wait {
         let skipped = r.cfg.wait.now().saturating_sub(r.started);
-        r.report.notes.push(format!(
-            "embedded clock advanced {}s instead of sleeping",
-            skipped.as_secs()
-        ));
+        r.report.notes.push(format!("embedded clock advanced {}s instead of sleeping", skipped.as_secs()));
     }
     if let Some(why) = r.stopped.take() {
         r.report.notes.push(why);
@@ -305,16 +298,8 @@ impl Runner {
             let track = self.tracks.entry(id).or_default();
             if !track.waited_stale {
                 track.waited_stale = true;
-                let ra = ex
-                    .outcome
-                    .as_ref()
-                    .ok()
-                    .and_then(|a| a.header("retry-after"))
-                    .and_then(checks::parse_retry_after);
-                let wait = ra
-                    .map(Duration::from_secs)
-                    .unwrap_or(self.cfg.window)
-                    .min(self.cfg.window);
+                let ra = ex.outcome.as_ref().ok().and_then(|a| a.header("retry-after")).and_then(checks::parse_retry_after);
+                let wait = ra.map(Duration::from_secs).unwrap_or(self.cfg.window).min(self.cfg.window);
                 self.report.notes.push(format!(
                     "impact {id} was inside a window the run did not open (a previous run or another client?); waited {}s and asked again",
                     wait.as_secs()
@@ -336,22 +321,13 @@ impl Runner {
         expectation: &Expectation,
         extra_note: Option<String>,
     ) -> Verdict {
-        let ctx = Context {
-            expectation,
-            window_secs: self.cfg.window.as_secs(),
-        };
+        let ctx = Context { expectation, window_secs: self.cfg.window.as_secs() };
         let (verdict, failures) = checks::classify(&ctx, ex, &self.checks);
-        let mut message: Vec<String> = failures
-            .iter()
-            .map(|f| format!("{}: {}", f.check, f.message))
-            .collect();
+        let mut message: Vec<String> = failures.iter().map(|f| format!("{}: {}", f.check, f.message)).collect();
         if verdict == Verdict::Unspecified {
             if let Ok(a) = &ex.outcome {
                 if let Judgement::Unspecified { row } = expectation.judge(a) {
-                    message.push(format!(
-                        "allowed because the contract is silent ({})",
-                        row.text()
-                    ));
+                    message.push(format!("allowed because the contract is silent ({})", row.text()));
                 }
             }
         }
@@ -359,45 +335,27 @@ impl Runner {
             message.push(n);
         }
         let r = &self.redactor;
-        let curl = matches!(verdict, Verdict::Violation | Verdict::Error)
-            .then(|| r.redact(&ex.request.to_curl(self.transport.base())));
+        let curl =
+            matches!(verdict, Verdict::Violation | Verdict::Error).then(|| r.redact(&ex.request.to_curl(self.transport.base())));
         self.report.cases.push(CaseResult {
             id: id.to_string(),
             verdict,
             row,
             expected: r.redact(&expectation.summary()),
-            observed: ex
-                .outcome
-                .as_ref()
-                .ok()
-                .map(|a| Observed::from_answer(a, r)),
+            observed: ex.outcome.as_ref().ok().map(|a| Observed::from_answer(a, r)),
             message: r.redact(&message.join("; ")),
-            failures: failures
-                .into_iter()
-                .map(|f| checks::Failure {
-                    message: r.redact(&f.message),
-                    ..f
-                })
-                .collect(),
+            failures: failures.into_iter().map(|f| checks::Failure { message: r.redact(&f.message), ..f }).collect(),
             curl,
             elapsed_ms: ex.elapsed.as_millis() as u64,
         });
         verdict
     }
 
-    async fn case(
-        &mut self,
-        id: &str,
-        row: Option<Row>,
-        req: &Request,
-    ) -> Result<(Exchange, Verdict), ProbeError> {
+    async fn case(&mut self, id: &str, row: Option<Row>, req: &Request) -> Result<(Exchange, Verdict), ProbeError> {
         let (ex, expectation) = self.ask(req).await;
         if self.report.cases.is_empty() {
             if let Err(TransportError::Connect(reason)) = &ex.outcome {
-                return Err(ProbeError::Unreachable {
-                    url: self.transport.base().to_string(),
-                    reason: reason.clone(),
-                });
+                return Err(ProbeError::Unreachable { url: self.transport.base().to_string(), reason: reason.clone() });
             }
         }
         let verdict = self.record(id, row, &ex, &expectation, None);
@@ -418,15 +376,16 @@ impl Runner {
     /// Facts with the impact ids rotated so that `Known` names a source whose window
     /// is closed, if there is one.
     fn facts_with_closed_source(&self) -> Facts {
+        self.facts_with_source(Window::Closed).unwrap_or_else(|| self.cfg.facts.clone())
+    }
+
+    /// Facts with the impact ids rotated so that `Known` names a source whose
+    /// window is in `state`; `None` if there is none.
+    fn facts_with_source(&self, state: Window) -> Option<Facts> {
         let mut f = self.cfg.facts.clone();
-        if let Some(pos) = f
-            .impact_ids
-            .iter()
-            .position(|id| self.window_of(*id) == Window::Closed)
-        {
-            f.impact_ids.rotate_left(pos);
-        }
-        f
+        let pos = f.impact_ids.iter().position(|id| self.window_of(*id) == state)?;
+        f.impact_ids.rotate_left(pos);
+        Some(f)
     }
 
     async fn run_all(&mut self) -> Result<(), ProbeError> {
@@ -435,9 +394,8 @@ impl Runner {
         if !self.cfg.only.is_empty() {
             cases.retain(|c| self.cfg.only.iter().any(|p| c.id.starts_with(p.as_str())));
         }
-        let (reject, accept): (Vec<Case>, Vec<Case>) = cases
-            .into_iter()
-            .partition(|c| !self.oracle.expect(&c.request, Window::Closed).may_register);
+        let (reject, accept): (Vec<Case>, Vec<Case>) =
+            cases.into_iter().partition(|c| !self.oracle.expect(&c.request, Window::Closed).may_register);
 
         // 1. Rejections, before any registration.
         for c in &reject {
@@ -476,27 +434,18 @@ impl Runner {
         let id0 = primary.impact_id();
         self.wait_closed(id0).await;
         let valid = valid_spec.render(&primary);
-        let (first, _) = self
-            .case("window/first-registration", Some(Row::ValueFinite), &valid)
-            .await?;
+        let (first, _) = self.case("window/first-registration", Some(Row::ValueFinite), &valid).await?;
         let registered = matches!(&first.outcome, Ok(a) if (200..300).contains(&a.status));
         let mut window_checks = registered;
         if !registered {
-            self.report.notes.push(
-                "the first valid registration was not accepted: window checks skipped".into(),
-            );
+            self.report.notes.push("the first valid registration was not accepted: window checks skipped".into());
         }
         let mut first_retry: Option<(Duration, u64)> = None;
         if window_checks {
-            let (ex, _) = self
-                .case("window/second-registration", Some(Row::RateWindow), &valid)
-                .await?;
+            let (ex, _) = self.case("window/second-registration", Some(Row::RateWindow), &valid).await?;
             match &ex.outcome {
                 Ok(a) if a.status == 429 => {
-                    first_retry = a
-                        .header("retry-after")
-                        .and_then(checks::parse_retry_after)
-                        .map(|s| (self.cfg.wait.now(), s));
+                    first_retry = a.header("retry-after").and_then(checks::parse_retry_after).map(|s| (self.cfg.wait.now(), s));
                 }
                 _ => window_checks = matches!(&ex.outcome, Ok(a) if (200..300).contains(&a.status)),
             }
@@ -505,13 +454,7 @@ impl Runner {
         // 3. Learn the order: a known-invalid case inside the window.
         if window_checks && self.window_of(id0) == Window::Open {
             let invalid = valid_spec.clone().value("\"abc\"").render(&primary);
-            let (ex, _) = self
-                .case(
-                    "window/invalid-inside-window",
-                    Some(Row::RateInWindow),
-                    &invalid,
-                )
-                .await?;
+            let (ex, _) = self.case("window/invalid-inside-window", Some(Row::RateInWindow), &invalid).await?;
             self.order = match &ex.outcome {
                 Ok(a) if a.status == 429 => Order::RateLimitsFirst,
                 Ok(a) if a.status == 400 => Order::ValidatesFirst,
@@ -530,9 +473,7 @@ impl Runner {
         for c in &accept {
             if c.id == "valid/header-key" {
                 // Sent as window/first-registration.
-                self.report
-                    .notes
-                    .push("valid/header-key was sent as window/first-registration".into());
+                self.report.notes.push("valid/header-key was sent as window/first-registration".into());
                 continue;
             }
             let id = self.oracle.impact_of(&c.request);
@@ -544,9 +485,7 @@ impl Runner {
             let safe = time_left > self.cfg.timeout + self.margin();
             if self.order == Order::ValidatesFirst && in_window && safe {
                 self.case(&c.id, Some(c.row), &c.request).await?;
-            } else if id.is_some_and(|id| self.window_of(id) == Window::Closed)
-                && self.budget_left()
-            {
+            } else if id.is_some_and(|id| self.window_of(id) == Window::Closed) && self.budget_left() {
                 // A source with a closed window (e.g. a second impact id): this
                 // case registers (or is refused) for real.
                 self.case(&c.id, Some(c.row), &c.request).await?;
@@ -559,25 +498,39 @@ impl Runner {
 
         // 5. Late probe and recovery.
         if window_checks {
-            self.late_probe_and_recovery(id0, &valid, first_retry)
-                .await?;
+            self.late_probe_and_recovery(id0, &valid, first_retry).await?;
         }
 
         // Cases that each need a window of their own (rate-limit-first targets).
         for c in deferred {
-            let spread = self.facts_with_closed_source();
-            let req = c.spec.render(&spread);
-            let sid = self.oracle.impact_of(&req);
-            let closed = sid.is_some_and(|id| self.window_of(id) == Window::Closed);
             if self.budget_left() {
-                if let (Some(id), false) = (sid, closed) {
+                let req = c.spec.render(&self.facts_with_closed_source());
+                if let Some(id) = self.oracle.impact_of(&req) {
                     self.wait_closed(id).await;
                 }
                 self.case(&c.id, Some(c.row), &req).await?;
-            } else {
-                let (ex, expectation) = self.ask(&req).await;
-                let note = Some("not verified: the registration budget was spent and the target rate-limits before validating".to_string());
-                self.record(&c.id, Some(c.row), &ex, &expectation, note);
+                continue;
+            }
+            // Budget spent: only a source inside its window may be asked (nothing
+            // can register there); otherwise the case is not sent at all.
+            let note = "not verified: the registration budget was spent and the target rate-limits before validating";
+            match self.facts_with_source(Window::Open) {
+                Some(open) => {
+                    let req = c.spec.render(&open);
+                    let (ex, expectation) = self.ask(&req).await;
+                    self.record(&c.id, Some(c.row), &ex, &expectation, Some(note.to_string()));
+                }
+                None => self.report.cases.push(CaseResult {
+                    id: c.id.clone(),
+                    verdict: Verdict::Unspecified,
+                    row: Some(c.row),
+                    expected: self.redactor.redact(&self.oracle.expect(&c.request, Window::Closed).summary()),
+                    observed: None,
+                    message: format!("{note}; not sent"),
+                    failures: Vec::new(),
+                    curl: None,
+                    elapsed_ms: 0,
+                }),
             }
         }
 
@@ -607,9 +560,7 @@ impl Runner {
         if now < late_at {
             self.cfg.wait.sleep(late_at - now).await;
         }
-        let (ex, verdict) = self
-            .case("window/late-in-window", Some(Row::RateWindow), valid)
-            .await?;
+        let (ex, verdict) = self.case("window/late-in-window", Some(Row::RateWindow), valid).await?;
         let mut wait = self.margin();
         if let Ok(a) = &ex.outcome {
             if a.status == 429 {
@@ -634,8 +585,7 @@ impl Runner {
             }
         }
         self.cfg.wait.sleep(wait).await;
-        self.case("window/after-retry-after", Some(Row::RateWindow), valid)
-            .await?;
+        self.case("window/after-retry-after", Some(Row::RateWindow), valid).await?;
         Ok(())
     }
 
@@ -669,10 +619,7 @@ impl Runner {
             sent += 1;
             let id = format!("generated/{n:04}");
             let (ex, expectation) = self.ask(&req).await;
-            let ctx = Context {
-                expectation: &expectation,
-                window_secs: self.cfg.window.as_secs(),
-            };
+            let ctx = Context { expectation: &expectation, window_secs: self.cfg.window.as_secs() };
             let (verdict, failures) = checks::classify(&ctx, &ex, &self.checks);
             if verdict != Verdict::Violation {
                 self.record(&id, None, &ex, &expectation, None);
@@ -709,18 +656,14 @@ impl Runner {
         while requests < self.cfg.shrink_budget {
             let candidate = tree.current().render(facts);
             let window = self.window_for(&candidate);
-            let risky =
-                self.oracle.expect(&candidate, window).may_register && window == Window::Closed;
+            let risky = self.oracle.expect(&candidate, window).may_register && window == Window::Closed;
             let fails = if !Transport::sendable(&candidate) || risky {
                 false
             } else {
                 requests += 1;
                 let ex = self.send(&candidate).await;
                 let expectation = self.oracle.expect(&candidate, window);
-                let ctx = Context {
-                    expectation: &expectation,
-                    window_secs: self.cfg.window.as_secs(),
-                };
+                let ctx = Context { expectation: &expectation, window_secs: self.cfg.window.as_secs() };
                 let (v, f) = checks::classify(&ctx, &ex, &self.checks);
                 v == Verdict::Violation && f.iter().any(|f| f.check == check)
             };
@@ -750,69 +693,36 @@ pub fn is_production(url: &str) -> bool {
 fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
     h.finish()
 }
 
 /// Turns flags into a config, starting the embedded server when there is no
 /// target (the server is returned so it lives as long as the run).
-pub async fn config_from_args(
-    args: &ProbeArgs,
-) -> Result<(ProbeConfig, Option<ReferenceServer>), ProbeError> {
+pub async fn config_from_args(args: &ProbeArgs) -> Result<(ProbeConfig, Option<ReferenceServer>), ProbeError> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(ProbeError::Config(format!(
-            "--timeout must be a positive number of seconds, not {}",
-            args.timeout
-        )));
+        return Err(ProbeError::Config(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
     }
     if args.rate_window == 0 {
-        return Err(ProbeError::Config(
-            "--rate-window must be at least 1 second".into(),
-        ));
+        return Err(ProbeError::Config("--rate-window must be at least 1 second".into()));
     }
     let window = Duration::from_secs(args.rate_window);
     let now = chrono::Utc::now();
     let seed = args.seed.unwrap_or_else(random_u64);
     let (base, facts, wait, max, server) = match &args.target {
         None => {
-            let key = args
-                .api_key
-                .clone()
-                .filter(|k| !k.is_empty())
-                .unwrap_or_else(|| format!("sc-embedded-{:016x}", random_u64()));
-            let ids = if args.impact_ids.is_empty() {
-                vec![42, 43]
-            } else {
-                args.impact_ids.clone()
-            };
+            let key =
+                args.api_key.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| format!("sc-embedded-{:016x}", random_u64()));
+            let ids = if args.impact_ids.is_empty() { vec![42, 43] } else { args.impact_ids.clone() };
             let clock = Clock::manual();
-            let mut b = ReferenceServer::builder()
-                .api_key(key.clone())
-                .window(window)
-                .clock(clock.clone());
+            let mut b = ReferenceServer::builder().api_key(key.clone()).window(window).clock(clock.clone());
             for id in &ids {
                 b = b.impact_id(*id);
             }
             let server = b.start().await.map_err(ProbeError::Embedded)?;
             let missing = args.missing_impact_id.unwrap_or(999_999);
-            let facts = Facts {
-                api_key: key,
-                impact_ids: ids,
-                missing_impact_id: missing,
-                now,
-            };
-            (
-                server.url(),
-                facts,
-                Wait::Virtual(clock),
-                args.max_registrations.unwrap_or(u32::MAX),
-                Some(server),
-            )
+            let facts = Facts { api_key: key, impact_ids: ids, missing_impact_id: missing, now };
+            (server.url(), facts, Wait::Virtual(clock), args.max_registrations.unwrap_or(u32::MAX), Some(server))
         }
         Some(url) => {
             crate::transport::parse_base_url(url)?;
@@ -826,29 +736,14 @@ pub async fn config_from_args(
                 ProbeError::Config("probing a --target needs its API key: pass --api-key KEY or set SLEUTH_API_KEY".into())
             })?;
             if args.impact_ids.is_empty() {
-                return Err(ProbeError::Config(
-                    "probing a --target needs at least one known --impact-id".into(),
-                ));
+                return Err(ProbeError::Config("probing a --target needs at least one known --impact-id".into()));
             }
             let missing = args.missing_impact_id.unwrap_or(999_999_999);
             if args.impact_ids.contains(&missing) {
-                return Err(ProbeError::Config(format!(
-                    "--missing-impact-id {missing} is also given as --impact-id"
-                )));
+                return Err(ProbeError::Config(format!("--missing-impact-id {missing} is also given as --impact-id")));
             }
-            let facts = Facts {
-                api_key: key,
-                impact_ids: args.impact_ids.clone(),
-                missing_impact_id: missing,
-                now,
-            };
-            (
-                url.clone(),
-                facts,
-                Wait::real(),
-                args.max_registrations.unwrap_or(3),
-                None,
-            )
+            let facts = Facts { api_key: key, impact_ids: args.impact_ids.clone(), missing_impact_id: missing, now };
+            (url.clone(), facts, Wait::real(), args.max_registrations.unwrap_or(3), None)
         }
     };
     let cfg = ProbeConfig {
@@ -877,16 +772,10 @@ pub async fn probe_main(args: ProbeArgs) -> i32 {
     };
     let redactor = Redactor::new([cfg.facts.api_key.clone()]);
     if cfg.generated > 0 && args.seed.is_none() {
-        eprintln!(
-            "generated cases use seed {} (pass --seed {} to repeat)",
-            cfg.seed, cfg.seed
-        );
+        eprintln!("generated cases use seed {} (pass --seed {} to repeat)", cfg.seed, cfg.seed);
     }
     if server.is_some() {
-        eprintln!(
-            "no --target: probing the embedded reference server at {}",
-            cfg.base_url
-        );
+        eprintln!("no --target: probing the embedded reference server at {}", cfg.base_url);
     }
     let report = match run(cfg).await {
         Ok(mut r) => {
@@ -901,11 +790,7 @@ pub async fn probe_main(args: ProbeArgs) -> i32 {
         }
     };
     if let Err(e) = crate::report::emit(&report, args.format, args.output.as_deref(), &redactor) {
-        let place = args
-            .output
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "standard output".into());
+        let place = args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard output".into());
         eprintln!("error: cannot write the report to {place}: {e}");
         return EXIT_ERROR;
     }

@@ -54,18 +54,9 @@ mod tests {
 
     #[test]
     fn split_target_finds_the_impact_segment_and_query() {
-        assert_eq!(
-            split_target("/api/1/impact/42/register_impact"),
-            Some(("42", None))
-        );
-        assert_eq!(
-            split_target("/api/1/impact//register_impact"),
-            Some(("", None))
-        );
-        assert_eq!(
-            split_target("/api/1/impact/42/register_impact?api_key=x"),
-            Some(("42", Some("api_key=x")))
-        );
+        assert_eq!(split_target("/api/1/impact/42/register_impact"), Some(("42", None)));
+        assert_eq!(split_target("/api/1/impact//register_impact"), Some(("", None)));
+        assert_eq!(split_target("/api/1/impact/42/register_impact?api_key=x"), Some(("42", Some("api_key=x"))));
         assert_eq!(split_target("/api/1/impact/4/2/register_impact"), None);
         assert_eq!(split_target("/api/1/impact/42/register"), None);
     }

@@ -57,15 +57,7 @@ pub fn valid_value() -> impl Strategy<Value = String> {
     ]
     .prop_filter("not an underflow", |t| {
         t.parse::<f64>()
-            .map(|v| {
-                v != 0.0
-                    || !t
-                        .split(['e', 'E'])
-                        .next()
-                        .unwrap_or("")
-                        .bytes()
-                        .any(|b| (b'1'..=b'9').contains(&b))
-            })
+            .map(|v| v != 0.0 || !t.split(['e', 'E']).next().unwrap_or("").bytes().any(|b| (b'1'..=b'9').contains(&b)))
             .unwrap_or(false)
     })
 }
@@ -121,31 +113,19 @@ pub fn any_value() -> impl Strategy<Value = Option<String>> {
 
 /// A date-time in 2000..=2100 with an offset and optional fraction.
 pub fn rfc3339_date() -> impl Strategy<Value = String> {
-    (
-        946_684_800i64..4_102_444_800,
-        -14 * 60..=14 * 60i32,
-        prop::option::of(0u32..1_000_000_000),
-        0usize..4,
-    )
-        .prop_map(|(secs, off_min, nanos, form)| {
-            let utc: DateTime<Utc> = Utc
-                .timestamp_opt(secs, nanos.unwrap_or(0))
-                .single()
-                .unwrap_or_default();
-            let off = FixedOffset::east_opt(off_min * 60)
-                .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
-            let fmt = if nanos.is_some() {
-                SecondsFormat::AutoSi
-            } else {
-                SecondsFormat::Secs
-            };
+    (946_684_800i64..4_102_444_800, -14 * 60..=14 * 60i32, prop::option::of(0u32..1_000_000_000), 0usize..4).prop_map(
+        |(secs, off_min, nanos, form)| {
+            let utc: DateTime<Utc> = Utc.timestamp_opt(secs, nanos.unwrap_or(0)).single().unwrap_or_default();
+            let off = FixedOffset::east_opt(off_min * 60).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
+            let fmt = if nanos.is_some() { SecondsFormat::AutoSi } else { SecondsFormat::Secs };
             match form {
                 0 => utc.to_rfc3339_opts(fmt, true),
                 1 => utc.with_timezone(&off).to_rfc3339_opts(fmt, false),
                 2 => utc.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string(),
                 _ => utc.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
             }
-        })
+        },
+    )
 }
 
 /// A `date` member that must be accepted (`None` = absent).
@@ -160,10 +140,8 @@ pub fn valid_date() -> impl Strategy<Value = Option<String>> {
 /// A `date` member that must be refused.
 pub fn invalid_date() -> impl Strategy<Value = String> {
     prop_oneof![
-        (2000i32..2100, 13u32..100, 1u32..28)
-            .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}T12:00:00Z")),
-        (2000i32..2100, 1u32..13, 32u32..100)
-            .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}T12:00:00Z")),
+        (2000i32..2100, 13u32..100, 1u32..28).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}T12:00:00Z")),
+        (2000i32..2100, 1u32..13, 32u32..100).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}T12:00:00Z")),
         (2000i32..2100, 24u32..100).prop_map(|(y, h)| format!("{y:04}-03-01T{h:02}:30:00Z")),
         prop::sample::select(vec![
             "2024-02-30T12:00:00Z",
@@ -178,11 +156,7 @@ pub fn invalid_date() -> impl Strategy<Value = String> {
     ]
     .prop_map(|s| json_string(&s))
     .boxed()
-    .prop_union(
-        prop::sample::select(vec!["1709294400", "true", "{}", "[]", "NaN"])
-            .prop_map(str::to_string)
-            .boxed(),
-    )
+    .prop_union(prop::sample::select(vec!["1709294400", "true", "{}", "[]", "NaN"]).prop_map(str::to_string).boxed())
 }
 
 /// Any `date` member (`None` = absent), including open forms.
@@ -201,10 +175,7 @@ pub fn valid_auth() -> impl Strategy<Value = (Auth, Option<KeyRef>)> {
     prop_oneof![
         Just((Auth::Scheme("apikey".into(), KeyRef::Valid), None)),
         Just((Auth::None, Some(KeyRef::Valid))),
-        Just((
-            Auth::Scheme("apikey".into(), KeyRef::Valid),
-            Some(KeyRef::Valid)
-        )),
+        Just((Auth::Scheme("apikey".into(), KeyRef::Valid), Some(KeyRef::Valid))),
     ]
 }
 
@@ -213,16 +184,10 @@ pub fn invalid_auth() -> impl Strategy<Value = (Auth, Option<KeyRef>)> {
     prop_oneof![
         Just((Auth::Scheme("apikey".into(), KeyRef::Unknown), None)),
         Just((Auth::None, Some(KeyRef::Unknown))),
-        Just((
-            Auth::Scheme("apikey".into(), KeyRef::Unknown),
-            Some(KeyRef::Unknown)
-        )),
+        Just((Auth::Scheme("apikey".into(), KeyRef::Unknown), Some(KeyRef::Unknown))),
         Just((Auth::None, None)),
         Just((Auth::Scheme("Bearer".into(), KeyRef::Unknown), None)),
-        "[a-zA-Z0-9]{1,20}".prop_map(|k| (
-            Auth::Scheme("apikey".into(), KeyRef::Literal(format!("zz{k}"))),
-            None
-        )),
+        "[a-zA-Z0-9]{1,20}".prop_map(|k| (Auth::Scheme("apikey".into(), KeyRef::Literal(format!("zz{k}"))), None)),
     ]
 }
 
@@ -262,13 +227,7 @@ fn object(value: Option<String>, date: Option<String>, key: Option<KeyRef>) -> B
 }
 
 fn spec(auth: Auth, impact: ImpactRef, body: Body) -> Spec {
-    Spec {
-        method: "POST".into(),
-        impact,
-        auth,
-        content_type: Some("application/json".into()),
-        body,
-    }
+    Spec { method: "POST".into(), impact, auth, content_type: Some("application/json".into()), body }
 }
 
 prop_compose! {
@@ -287,59 +246,44 @@ prop_compose! {
 
 /// A request the contract requires to be refused: at least one definite fault.
 pub fn invalid_spec() -> BoxedStrategy<Spec> {
-    let bad_value = (invalid_value(), valid_date(), valid_auth())
-        .prop_map(|(v, d, (a, k))| spec(a, ImpactRef::Known, object(v, d, k)));
+    let bad_value =
+        (invalid_value(), valid_date(), valid_auth()).prop_map(|(v, d, (a, k))| spec(a, ImpactRef::Known, object(v, d, k)));
     let bad_date = (valid_value(), invalid_date(), valid_auth())
         .prop_map(|(v, d, (a, k))| spec(a, ImpactRef::Known, object(Some(v), Some(d), k)));
-    let bad_key = (valid_value(), valid_date(), invalid_auth())
-        .prop_map(|(v, d, (a, k))| spec(a, ImpactRef::Known, object(Some(v), d, k)));
+    let bad_key =
+        (valid_value(), valid_date(), invalid_auth()).prop_map(|(v, d, (a, k))| spec(a, ImpactRef::Known, object(Some(v), d, k)));
     let bad_impact = valid_spec().prop_map(|s| s.impact(ImpactRef::Missing));
-    let bad_method = (
-        valid_spec(),
-        prop::sample::select(vec!["GET", "PUT", "DELETE", "PATCH"]),
-    )
-        .prop_map(|(s, m)| s.method(m));
+    let bad_method = (valid_spec(), prop::sample::select(vec!["GET", "PUT", "DELETE", "PATCH"])).prop_map(|(s, m)| s.method(m));
     let bad_body = (valid_spec(), 0usize..64).prop_map(|(s, cut)| {
         let facts = Facts::example();
         let bytes = s.body_bytes(&facts);
         let cut = cut.min(bytes.len().saturating_sub(1));
         s.raw_body(bytes[..cut].to_vec())
     });
-    prop_oneof![
-        bad_value.boxed(),
-        bad_date.boxed(),
-        bad_key.boxed(),
-        bad_impact.boxed(),
-        bad_method.boxed(),
-        bad_body.boxed()
-    ]
-    .boxed()
+    prop_oneof![bad_value.boxed(), bad_date.boxed(), bad_key.boxed(), bad_impact.boxed(), bad_method.boxed(), bad_body.boxed()]
+        .boxed()
 }
 
 /// Byte-level mutations of a valid body: flips, insertions, deletions.
 pub fn mutated_spec() -> impl Strategy<Value = Spec> {
-    (
-        valid_spec(),
-        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..4),
-    )
-        .prop_map(|(s, edits)| {
-            let mut bytes = s.body_bytes(&Facts::example());
-            for (at, byte, op) in edits {
-                if bytes.is_empty() {
-                    bytes.push(byte);
-                    continue;
-                }
-                let i = at.index(bytes.len());
-                match op {
-                    0 => bytes[i] = byte,
-                    1 => bytes.insert(i, byte),
-                    _ => {
-                        bytes.remove(i);
-                    }
+    (valid_spec(), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..4)).prop_map(|(s, edits)| {
+        let mut bytes = s.body_bytes(&Facts::example());
+        for (at, byte, op) in edits {
+            if bytes.is_empty() {
+                bytes.push(byte);
+                continue;
+            }
+            let i = at.index(bytes.len());
+            match op {
+                0 => bytes[i] = byte,
+                1 => bytes.insert(i, byte),
+                _ => {
+                    bytes.remove(i);
                 }
             }
-            s.raw_body(bytes)
-        })
+        }
+        s.raw_body(bytes)
+    })
 }
 
 prop_compose! {

@@ -60,10 +60,7 @@ pub struct UrlError {
 
 /// Checks a base URL: absolute `http`/`https` with a host, no query or fragment.
 pub fn parse_base_url(url: &str) -> Result<reqwest::Url, UrlError> {
-    let err = |reason: &str| UrlError {
-        url: url.to_string(),
-        reason: reason.to_string(),
-    };
+    let err = |reason: &str| UrlError { url: url.to_string(), reason: reason.to_string() };
     let parsed = reqwest::Url::parse(url).map_err(|e| err(&e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(err("scheme must be http or https"));
@@ -87,16 +84,8 @@ impl Transport {
             .timeout(timeout)
             .pool_max_idle_per_host(4)
             .build()
-            .map_err(|e| UrlError {
-                url: base.to_string(),
-                reason: e.to_string(),
-            })?;
-        Ok(Transport {
-            base: base.trim_end_matches('/').to_string(),
-            http,
-            timeout,
-            redactor,
-        })
+            .map_err(|e| UrlError { url: base.to_string(), reason: e.to_string() })?;
+        Ok(Transport { base: base.trim_end_matches('/').to_string(), http, timeout, redactor })
     }
 
     /// The base URL, without a trailing slash.
@@ -123,25 +112,17 @@ impl Transport {
             Ok((a, t)) => (Ok(a), t),
             Err(e) => (Err(e), false),
         };
-        Exchange {
-            request: req.clone(),
-            outcome,
-            truncated,
-            elapsed: start.elapsed(),
-        }
+        Exchange { request: req.clone(), outcome, truncated, elapsed: start.elapsed() }
     }
 
     async fn try_send(&self, req: &Request) -> Result<(Answer, bool), TransportError> {
         let unsendable = |e: String| TransportError::Unsendable(e);
-        let method = reqwest::Method::from_bytes(req.method.as_bytes())
-            .map_err(|e| unsendable(e.to_string()))?;
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| unsendable(e.to_string()))?;
         let url = format!("{}{}", self.base, req.target);
         let mut builder = self.http.request(method, &url);
         for (n, v) in &req.headers {
-            let name = reqwest::header::HeaderName::from_bytes(n.as_bytes())
-                .map_err(|e| unsendable(e.to_string()))?;
-            let value = reqwest::header::HeaderValue::from_bytes(v)
-                .map_err(|e| unsendable(e.to_string()))?;
+            let name = reqwest::header::HeaderName::from_bytes(n.as_bytes()).map_err(|e| unsendable(e.to_string()))?;
+            let value = reqwest::header::HeaderValue::from_bytes(v).map_err(|e| unsendable(e.to_string()))?;
             builder = builder.header(name, value);
         }
         if !req.body.is_empty() {
@@ -152,12 +133,7 @@ impl Transport {
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let mut body = Vec::new();
         let mut read = 0usize;
@@ -179,14 +155,7 @@ impl Transport {
                 Err(e) => return Err(self.classify(e)),
             }
         }
-        Ok((
-            Answer {
-                status,
-                headers,
-                body,
-            },
-            truncated,
-        ))
+        Ok((Answer { status, headers, body }, truncated))
     }
 
     fn classify(&self, e: reqwest::Error) -> TransportError {

@@ -35,12 +35,7 @@ struct Parsed {
 
 impl Parsed {
     fn get(&self, name: &str) -> Option<&Field> {
-        self.fields
-            .as_ref()
-            .ok()?
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+        self.fields.as_ref().ok()?.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 }
 
@@ -51,10 +46,7 @@ fn bad(text: &str) -> Answer {
 impl Core {
     /// A server with these settings and every window closed.
     pub fn new(settings: Settings) -> Self {
-        Core {
-            settings,
-            opened: HashMap::new(),
-        }
+        Core { settings, opened: HashMap::new() }
     }
 
     /// The settings.
@@ -117,22 +109,12 @@ impl Core {
     }
 
     fn success(&mut self, req: &Request, now: Duration) -> Answer {
-        let id = self
-            .resolve_impact(req)
-            .unwrap_or_else(|_| self.settings.impact_ids.first().copied().unwrap_or(0));
+        let id = self.resolve_impact(req).unwrap_or_else(|_| self.settings.impact_ids.first().copied().unwrap_or(0));
         if !self.settings.has(Fault::NoRateLimit) {
             self.opened.insert(id, now);
         }
-        let status = if self.settings.has(Fault::SuccessIs201) {
-            201
-        } else {
-            200
-        };
-        let text = if self.settings.has(Fault::WrongSuccessText) {
-            "OK"
-        } else {
-            spec::TEXT_SUCCESS
-        };
+        let status = if self.settings.has(Fault::SuccessIs201) { 201 } else { 200 };
+        let text = if self.settings.has(Fault::WrongSuccessText) { "OK" } else { spec::TEXT_SUCCESS };
         Answer::text(status, text)
     }
 
@@ -159,8 +141,7 @@ impl Core {
     }
 
     fn check_method(&self, req: &Request) -> Option<Answer> {
-        (req.method != "POST")
-            .then(|| Answer::text(405, "Method Not Allowed").with_header("Allow", "POST"))
+        (req.method != "POST").then(|| Answer::text(405, "Method Not Allowed").with_header("Allow", "POST"))
     }
 
     fn resolve_impact(&self, req: &Request) -> Result<u64, Answer> {
@@ -184,49 +165,28 @@ impl Core {
         }
         match seg.parse::<u64>() {
             Ok(id) if s.impact_ids.contains(&id) => Ok(id),
-            _ if s.has(Fault::AcceptUnknownImpact) => {
-                Ok(s.impact_ids.first().copied().unwrap_or(0))
-            }
+            _ if s.has(Fault::AcceptUnknownImpact) => Ok(s.impact_ids.first().copied().unwrap_or(0)),
             _ => Err(not_found(seg)),
         }
     }
 
     fn parse_body(&self, req: &Request) -> Parsed {
         let s = &self.settings;
-        let media = req.first_header("content-type").map(|v| {
-            String::from_utf8_lossy(v)
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+        let media = req
+            .first_header("content-type")
+            .map(|v| String::from_utf8_lossy(v).split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         if media.as_deref() == Some("application/x-www-form-urlencoded") {
             if !s.leniency.form_bodies {
-                return Parsed {
-                    fields: Err(Answer::text(415, "Unsupported Media Type")),
-                };
+                return Parsed { fields: Err(Answer::text(415, "Unsupported Media Type")) };
             }
-            let fields = form_urlencoded::parse(&req.body)
-                .map(|(k, v)| (k.into_owned(), Field::Form(v.into_owned())))
-                .collect();
-            return Parsed {
-                fields: Ok(self.dedup(fields)),
-            };
+            let fields = form_urlencoded::parse(&req.body).map(|(k, v)| (k.into_owned(), Field::Form(v.into_owned()))).collect();
+            return Parsed { fields: Ok(self.dedup(fields)) };
         }
         match json::parse(&req.body) {
-            Ok(Json::Object(m)) => Parsed {
-                fields: Ok(self.dedup(m.into_iter().map(|(k, v)| (k, Field::Json(v))).collect())),
-            },
-            Ok(_) => Parsed {
-                fields: Err(bad("Bad Request - body must be a JSON object")),
-            },
-            Err(e) if s.has(Fault::ServerErrorOnMalformedBody) => Parsed {
-                fields: Err(Answer::text(500, &e.to_string())),
-            },
-            Err(e) => Parsed {
-                fields: Err(bad(&format!("Bad Request - {e}"))),
-            },
+            Ok(Json::Object(m)) => Parsed { fields: Ok(self.dedup(m.into_iter().map(|(k, v)| (k, Field::Json(v))).collect())) },
+            Ok(_) => Parsed { fields: Err(bad("Bad Request - body must be a JSON object")) },
+            Err(e) if s.has(Fault::ServerErrorOnMalformedBody) => Parsed { fields: Err(Answer::text(500, &e.to_string())) },
+            Err(e) => Parsed { fields: Err(bad(&format!("Bad Request - {e}"))) },
         }
     }
 
@@ -244,24 +204,15 @@ impl Core {
 
     fn check_auth(&self, req: &Request, parsed: &Parsed) -> Option<Answer> {
         let s = &self.settings;
-        let unauthorized = || {
-            Answer::text(
-                401,
-                if s.has(Fault::WrongUnauthorizedText) {
-                    "Unauthorised"
-                } else {
-                    spec::TEXT_UNAUTHORIZED
-                },
-            )
-        };
+        let unauthorized =
+            || Answer::text(401, if s.has(Fault::WrongUnauthorizedText) { "Unauthorised" } else { spec::TEXT_UNAUTHORIZED });
         let header_key: Option<String> = if s.has(Fault::IgnoreHeaderKey) {
             None
         } else {
             req.first_header("authorization").and_then(|raw| {
                 let v = String::from_utf8_lossy(raw);
                 let (scheme, key) = v.trim().split_once(' ')?;
-                let honoured = scheme == "apikey"
-                    || (s.leniency.scheme_any_case && scheme.eq_ignore_ascii_case("apikey"));
+                let honoured = scheme == "apikey" || (s.leniency.scheme_any_case && scheme.eq_ignore_ascii_case("apikey"));
                 let key = key.trim();
                 (honoured && !key.is_empty()).then(|| key.to_string())
             })
@@ -269,9 +220,7 @@ impl Core {
         let body_key: Result<Option<String>, Answer> = match parsed.get("api_key") {
             _ if s.has(Fault::IgnoreBodyKey) => Ok(None),
             None => Ok(None),
-            Some(Field::Json(Json::String(k))) | Some(Field::Form(k)) => {
-                Ok((!k.is_empty()).then(|| k.clone()))
-            }
+            Some(Field::Json(Json::String(k))) | Some(Field::Form(k)) => Ok((!k.is_empty()).then(|| k.clone())),
             Some(Field::Json(_)) => Err(bad("Bad Request - api_key must be a string")),
         };
         let body_key = match body_key {
@@ -294,11 +243,7 @@ impl Core {
     }
 
     fn value_answer(&self) -> Answer {
-        bad(if self.settings.has(Fault::WrongValueText) {
-            "Bad Request - value must be a number"
-        } else {
-            spec::TEXT_BAD_VALUE
-        })
+        bad(if self.settings.has(Fault::WrongValueText) { "Bad Request - value must be a number" } else { spec::TEXT_BAD_VALUE })
     }
 
     fn check_body(&self, parsed: &Parsed) -> Option<Answer> {
@@ -313,10 +258,7 @@ impl Core {
             return Some(a);
         }
         if !self.settings.leniency.extra_fields {
-            if let Some((k, _)) = fields
-                .iter()
-                .find(|(k, _)| !matches!(k.as_str(), "value" | "date" | "api_key"))
-            {
+            if let Some((k, _)) = fields.iter().find(|(k, _)| !matches!(k.as_str(), "value" | "date" | "api_key")) {
                 return Some(bad(&format!("Bad Request - unknown field '{k}'")));
             }
         }
@@ -337,12 +279,7 @@ impl Core {
                     }
                     return Some(self.value_answer());
                 }
-                let underflow = v == 0.0
-                    && t.split(['e', 'E'])
-                        .next()
-                        .unwrap_or("")
-                        .bytes()
-                        .any(|b| (b'1'..=b'9').contains(&b));
+                let underflow = v == 0.0 && t.split(['e', 'E']).next().unwrap_or("").bytes().any(|b| (b'1'..=b'9').contains(&b));
                 if underflow && !s.leniency.underflow {
                     return Some(self.value_answer());
                 }
@@ -350,10 +287,7 @@ impl Core {
             }
             Some(Field::Json(Json::NonFinite(_))) if s.has(Fault::AcceptNanToken) => return None,
             Some(Field::Json(Json::Null)) if s.has(Fault::ServerErrorOnNullValue) => {
-                return Some(Answer::text(
-                    500,
-                    "TypeError: float() argument must be a string or a real number, not 'NoneType'",
-                ))
+                return Some(Answer::text(500, "TypeError: float() argument must be a string or a real number, not 'NoneType'"))
             }
             Some(Field::Json(Json::String(_))) if s.has(Fault::AcceptAnyString) => return None,
             Some(Field::Json(Json::String(t))) if s.leniency.numeric_strings => match numeric(t) {
@@ -389,29 +323,15 @@ impl Core {
         match class {
             DateClass::Blank if s.has(Fault::RejectBlankDate) => bad_date(),
             DateClass::Blank => None,
-            DateClass::Rfc3339(d)
-                if s.has(Fault::RejectOffsetDates) && d.offset().local_minus_utc() != 0 =>
-            {
-                bad_date()
-            }
+            DateClass::Rfc3339(d) if s.has(Fault::RejectOffsetDates) && d.offset().local_minus_utc() != 0 => bad_date(),
             DateClass::Local(_) if s.has(Fault::RejectLocalDates) => bad_date(),
-            DateClass::Rfc3339(_) | DateClass::Local(_)
-                if s.has(Fault::RejectFractionalSeconds) && text.contains('.') =>
-            {
+            DateClass::Rfc3339(_) | DateClass::Local(_) if s.has(Fault::RejectFractionalSeconds) && text.contains('.') => {
                 bad_date()
             }
-            DateClass::Rfc3339(_) | DateClass::Local(_)
-                if class.far_from_now() && !s.leniency.far_dates =>
-            {
-                bad_date()
-            }
+            DateClass::Rfc3339(_) | DateClass::Local(_) if class.far_from_now() && !s.leniency.far_dates => bad_date(),
             DateClass::Rfc3339(_) | DateClass::Local(_) => None,
             DateClass::Unusual(_) if s.leniency.unusual_dates => None,
-            DateClass::Invalid(why)
-                if why.starts_with("impossible") && s.has(Fault::AcceptImpossibleDate) =>
-            {
-                None
-            }
+            DateClass::Invalid(why) if why.starts_with("impossible") && s.has(Fault::AcceptImpossibleDate) => None,
             DateClass::Unusual(_) | DateClass::Invalid(_) => bad_date(),
         }
     }
@@ -419,24 +339,14 @@ impl Core {
     fn check_rate(&self, id: u64, now: Duration) -> Option<Answer> {
         let s = &self.settings;
         let remaining = self.remaining(id, now)?;
-        let text = if s.has(Fault::WrongRateLimitText) {
-            "Too Many Requests"
-        } else {
-            spec::TEXT_RATE_LIMITED
-        };
-        let status = if s.has(Fault::RateLimitIs503) {
-            503
-        } else {
-            429
-        };
+        let text = if s.has(Fault::WrongRateLimitText) { "Too Many Requests" } else { spec::TEXT_RATE_LIMITED };
+        let status = if s.has(Fault::RateLimitIs503) { 503 } else { 429 };
         let answer = Answer::text(status, text);
         // Whole seconds, rounded up, at least 1 (RFC 9110 delay-seconds).
         let honest = remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0);
         let secs = if s.has(Fault::WindowTooLong) {
             // Lies: counts down the configured window, not the real one.
-            let nominal = s
-                .window
-                .saturating_sub(self.effective_window().saturating_sub(remaining));
+            let nominal = s.window.saturating_sub(self.effective_window().saturating_sub(remaining));
             nominal.as_secs().max(1)
         } else {
             honest.max(1)
@@ -470,11 +380,7 @@ mod tests {
     use super::*;
 
     fn core() -> Core {
-        Core::new(Settings {
-            impact_ids: vec![42],
-            api_keys: vec!["k".into()],
-            ..Settings::default()
-        })
+        Core::new(Settings { impact_ids: vec![42], api_keys: vec!["k".into()], ..Settings::default() })
     }
 
     fn valid() -> Request {
@@ -490,10 +396,7 @@ mod tests {
         let s = Duration::from_secs;
         assert_eq!(c.decide(&valid(), s(0)).status, 200);
         let first = c.decide(&valid(), s(1));
-        assert_eq!(
-            (first.status, first.header("retry-after")),
-            (429, Some("119"))
-        );
+        assert_eq!((first.status, first.header("retry-after")), (429, Some("119")));
         let later = c.decide(&valid(), s(100) + Duration::from_millis(500));
         assert_eq!(later.header("retry-after"), Some("20"));
         let last = c.decide(&valid(), s(119) + Duration::from_millis(999));

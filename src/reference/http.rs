@@ -57,9 +57,7 @@ pub struct ReferenceServer {
 
 impl std::fmt::Debug for ReferenceServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReferenceServer")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
+        f.debug_struct("ReferenceServer").field("addr", &self.addr).finish_non_exhaustive()
     }
 }
 
@@ -145,11 +143,7 @@ impl ServerBuilder {
         });
         let (shutdown, rx) = watch::channel(false);
         tokio::spawn(accept_loop(listener, shared.clone(), rx));
-        Ok(ReferenceServer {
-            addr,
-            shared,
-            shutdown,
-        })
+        Ok(ReferenceServer { addr, shared, shutdown })
     }
 }
 
@@ -213,11 +207,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -237,10 +227,7 @@ async fn accept_loop(
     }
 }
 
-async fn handle(
-    req: hyper::Request<Incoming>,
-    shared: Arc<Shared>,
-) -> Result<hyper::Response<Full<Bytes>>, std::io::Error> {
+async fn handle(req: hyper::Request<Incoming>, shared: Arc<Shared>) -> Result<hyper::Response<Full<Bytes>>, std::io::Error> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes().to_vec(),
@@ -248,16 +235,8 @@ async fn handle(
     };
     let request = Request {
         method: parts.method.to_string(),
-        target: parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into()),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-            .collect(),
+        target: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+        headers: parts.headers.iter().map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec())).collect(),
         body,
     };
     let at = shared.clock.now();
@@ -267,25 +246,16 @@ async fn handle(
         None => lock(&shared.core).decide(&request, at),
     };
     let shell = answer.header(SHELL_FAULT).map(str::to_string);
-    answer
-        .headers
-        .retain(|(n, _)| !n.eq_ignore_ascii_case(SHELL_FAULT));
+    answer.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(SHELL_FAULT));
     {
         let mut j = lock(&shared.journal);
         if j.len() >= JOURNAL_LIMIT {
             j.remove(0);
         }
-        j.push(Received {
-            at,
-            request,
-            answer: answer.clone(),
-        });
+        j.push(Received { at, request, answer: answer.clone() });
     }
     match shell.as_deref() {
-        Some("reset") => Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "deliberate reset",
-        )),
+        Some("reset") => Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "deliberate reset")),
         Some("hang") => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             Ok(respond(answer))
@@ -296,13 +266,9 @@ async fn handle(
 
 fn respond(a: Answer) -> hyper::Response<Full<Bytes>> {
     let mut r = hyper::Response::new(Full::new(Bytes::from(a.body)));
-    *r.status_mut() =
-        hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *r.status_mut() = hyper::StatusCode::from_u16(a.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     for (n, v) in a.headers {
-        if let (Ok(n), Ok(v)) = (
-            hyper::header::HeaderName::from_bytes(n.as_bytes()),
-            hyper::header::HeaderValue::from_str(&v),
-        ) {
+        if let (Ok(n), Ok(v)) = (hyper::header::HeaderName::from_bytes(n.as_bytes()), hyper::header::HeaderValue::from_str(&v)) {
             r.headers_mut().append(n, v);
         }
     }

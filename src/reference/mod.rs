@@ -38,21 +38,9 @@ pub enum Stage {
 
 impl Stage {
     /// Validate everything, then rate-limit: the order the runner can learn most from.
-    pub const VALIDATE_FIRST: [Stage; 5] = [
-        Stage::Method,
-        Stage::Path,
-        Stage::Auth,
-        Stage::Body,
-        Stage::RateLimit,
-    ];
+    pub const VALIDATE_FIRST: [Stage; 5] = [Stage::Method, Stage::Path, Stage::Auth, Stage::Body, Stage::RateLimit];
     /// Rate-limit before looking at the key or the body.
-    pub const RATE_LIMIT_FIRST: [Stage; 5] = [
-        Stage::Method,
-        Stage::Path,
-        Stage::RateLimit,
-        Stage::Auth,
-        Stage::Body,
-    ];
+    pub const RATE_LIMIT_FIRST: [Stage; 5] = [Stage::Method, Stage::Path, Stage::RateLimit, Stage::Auth, Stage::Body];
 }
 
 /// Choices where CONTRACT.md leaves the answer open. Every combination is conformant.

@@ -1,4 +1,5 @@
 mod client;
+mod mutants;
 mod properties;
 mod reference;
 mod snapshots;
