@@ -490,7 +490,7 @@ fn endpoint_url(base_url: &str, impact_id: u64) -> Result<reqwest::Url, ClientEr
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(format!("scheme '{}' is not http or https", url.scheme())));
     }
-    if url.host_str().map_or(true, str::is_empty) {
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("it has no host".to_owned()));
     }
     if url.query().is_some() {
