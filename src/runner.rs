@@ -428,7 +428,12 @@ impl Runner {
             return Ok(());
         }
 
-        // 2. Register once, then probe the window.
+        // 2. Register once, then probe the window (unless --case leaves it out).
+        let window_selected = self.cfg.only.is_empty()
+            || self.cfg.only.iter().any(|p| "window/".starts_with(p.as_str()) || p.starts_with("window"));
+        if !window_selected {
+            return self.accept_without_window(accept).await;
+        }
         let valid_spec = Spec::valid();
         let primary = self.facts_with_closed_source();
         let id0 = primary.impact_id();
@@ -537,6 +542,25 @@ impl Runner {
         // 6. Generated cases.
         if self.cfg.generated > 0 {
             self.generated().await?;
+        }
+        Ok(())
+    }
+
+    /// Runs selected cases that may be accepted when the window scenario is not
+    /// selected: each may register, within the budget, one window per source.
+    async fn accept_without_window(&mut self, accept: Vec<Case>) -> Result<(), ProbeError> {
+        for c in accept {
+            let facts = self.facts_with_closed_source();
+            let req = c.spec.render(&facts);
+            match self.oracle.impact_of(&req) {
+                Some(id) if self.window_of(id) == Window::Open && !self.budget_left() => {
+                    self.report.notes.push(format!("{}: not sent, the registration budget was spent", c.id));
+                    continue;
+                }
+                Some(id) => self.wait_closed(id).await,
+                None => {}
+            }
+            self.case(&c.id, Some(c.row), &req).await?;
         }
         Ok(())
     }

@@ -1,3 +1,4 @@
+mod cli;
 mod client;
 mod mutants;
 mod properties;
