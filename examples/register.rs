@@ -14,8 +14,7 @@ use std::process::ExitCode;
 
 use sleuth_contract::{Client, ClientDate, KeyPlacement, Outcome};
 
-const USAGE: &str =
-    "usage: register --value=<V> [--date=<D>] [--key-in=header|body|both] [--wait-on-429]";
+const USAGE: &str = "usage: register --value=<V> [--date=<D>] [--key-in=header|body|both] [--wait-on-429]";
 
 /// Prints one line to stderr and returns `code`.
 fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
@@ -30,8 +29,7 @@ fn env(name: &str) -> Result<String, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     // Arguments: only the `--name=value` forms, so `--value=-1` needs no quoting.
-    let (mut value, mut date, mut placement, mut wait_on_429) =
-        (None, None, KeyPlacement::Header, false);
+    let (mut value, mut date, mut placement, mut wait_on_429) = (None, None, KeyPlacement::Header, false);
     for arg in std::env::args().skip(1) {
         if let Some(v) = arg.strip_prefix("--value=") {
             // `parse::<f64>` accepts "NaN" and "inf": they are refused below,
@@ -54,12 +52,7 @@ async fn main() -> ExitCode {
                 "header" => KeyPlacement::Header,
                 "body" => KeyPlacement::Body,
                 "both" => KeyPlacement::Both,
-                _ => {
-                    return fail(
-                        2,
-                        format!("invalid --key-in '{p}': expected header, body or both"),
-                    )
-                }
+                _ => return fail(2, format!("invalid --key-in '{p}': expected header, body or both")),
             };
         } else if arg == "--wait-on-429" {
             wait_on_429 = true;
@@ -73,28 +66,20 @@ async fn main() -> ExitCode {
 
     let config = (|| {
         let id = env("SLEUTH_IMPACT_ID")?;
-        let id = id
-            .parse::<u64>()
-            .map_err(|e| format!("invalid SLEUTH_IMPACT_ID '{id}': {e}"))?;
+        let id = id.parse::<u64>().map_err(|e| format!("invalid SLEUTH_IMPACT_ID '{id}': {e}"))?;
         Ok::<_, String>((env("SLEUTH_BASE_URL")?, env("SLEUTH_API_KEY")?, id))
     })();
     let (base_url, api_key, impact_id) = match config {
         Ok(config) => config,
         Err(message) => return fail(2, message),
     };
-    let client = match Client::builder(base_url, api_key, impact_id)
-        .key_placement(placement)
-        .build()
-    {
+    let client = match Client::builder(base_url, api_key, impact_id).key_placement(placement).build() {
         Ok(client) => client,
         Err(e) => return fail(2, e),
     };
 
     let mut outcome = client.register(value, date.as_ref()).await;
-    if let Ok(Outcome::RateLimited {
-        retry_after: Some(delay),
-    }) = outcome
-    {
+    if let Ok(Outcome::RateLimited { retry_after: Some(delay) }) = outcome {
         if wait_on_429 {
             // Exactly one more try, no earlier than the server asked; the
             // second answer decides.

@@ -8,9 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use sleuth_contract::{
-    encode_body, encode_date, encode_value, Client, ClientDate, ClientError, KeyPlacement, Outcome,
-};
+use sleuth_contract::{encode_body, encode_date, encode_value, Client, ClientDate, ClientError, KeyPlacement, Outcome};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -51,26 +49,16 @@ fn non_finite_f64() -> impl Strategy<Value = f64> {
 fn json_object(body: &[u8]) -> Map<String, Value> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(fields)) => fields,
-        other => panic!(
-            "body {:?} is not a json object: {other:?}",
-            String::from_utf8_lossy(body)
-        ),
+        other => panic!("body {:?} is not a json object: {other:?}", String::from_utf8_lossy(body)),
     }
 }
 
 /// The significant digits of a decimal number's text, without sign, point,
 /// exponent, or leading and trailing zeros.
 fn significant_digits(text: &str) -> String {
-    let mantissa = text
-        .trim_start_matches('-')
-        .split(['e', 'E'])
-        .next()
-        .unwrap_or_default();
+    let mantissa = text.trim_start_matches('-').split(['e', 'E']).next().unwrap_or_default();
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    digits
-        .trim_start_matches('0')
-        .trim_end_matches('0')
-        .to_owned()
+    digits.trim_start_matches('0').trim_end_matches('0').to_owned()
 }
 
 fn date(text: &str) -> ClientDate {
@@ -79,26 +67,16 @@ fn date(text: &str) -> ClientDate {
 
 async fn server_answering(answer: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(ENDPOINT_PATH))
-        .respond_with(answer)
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path(ENDPOINT_PATH)).respond_with(answer).mount(&server).await;
     server
 }
 
 fn client_for(server: &MockServer, placement: KeyPlacement) -> Client {
-    Client::builder(server.uri(), KEY, IMPACT_ID)
-        .key_placement(placement)
-        .build()
-        .expect("a wiremock uri is a valid base url")
+    Client::builder(server.uri(), KEY, IMPACT_ID).key_placement(placement).build().expect("a wiremock uri is a valid base url")
 }
 
 async fn requests_received(server: &MockServer) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .expect("request recording is on by default")
+    server.received_requests().await.expect("request recording is on by default")
 }
 
 async fn the_only_request(server: &MockServer) -> Request {
@@ -112,10 +90,7 @@ async fn the_only_request(server: &MockServer) -> Request {
 async fn outcome_of_one_registration(answer: ResponseTemplate) -> (Outcome, usize) {
     let server = server_answering(answer).await;
     let client = client_for(&server, KeyPlacement::Header);
-    let outcome = client
-        .register(1.5, None)
-        .await
-        .expect("the server answered, so this is an outcome, not an error");
+    let outcome = client.register(1.5, None).await.expect("the server answered, so this is an outcome, not an error");
     (outcome, requests_received(&server).await.len())
 }
 
@@ -240,9 +215,8 @@ async fn nan_and_both_infinities_are_refused_before_any_request() {
 #[test]
 fn the_non_finite_error_names_the_value() {
     // Act
-    let messages: Vec<String> = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY]
-        .map(|v| encode_value(v).unwrap_err().to_string())
-        .into();
+    let messages: Vec<String> =
+        [f64::NAN, f64::INFINITY, f64::NEG_INFINITY].map(|v| encode_value(v).unwrap_err().to_string()).into();
 
     // Assert
     assert_eq!(
@@ -289,9 +263,7 @@ fn serde_json_reads_negative_zero_back_as_negative_zero() {
     let body = encode_body(-0.0, None, None).expect("-0.0 is finite");
 
     // Act
-    let sent = json_object(&body)["value"]
-        .as_f64()
-        .expect("value is a json number");
+    let sent = json_object(&body)["value"].as_f64().expect("value is a json number");
 
     // Assert
     assert_eq!(String::from_utf8_lossy(&body), r#"{"value":-0.0}"#);
@@ -375,10 +347,7 @@ fn a_whole_second_gets_no_fraction() {
 #[test]
 fn a_date_without_offset_is_sent_without_one() {
     // Arrange
-    let expected = NaiveDate::from_ymd_opt(2024, 3, 1)
-        .unwrap()
-        .and_hms_opt(12, 0, 0)
-        .unwrap();
+    let expected = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().and_hms_opt(12, 0, 0).unwrap();
 
     // Act
     let parsed = date("2024-03-01T12:00:00");
@@ -392,8 +361,7 @@ fn a_date_without_offset_is_sent_without_one() {
 #[test]
 fn a_date_with_an_offset_parses_as_an_instant() {
     // Arrange
-    let expected: DateTime<FixedOffset> =
-        DateTime::parse_from_rfc3339("2024-03-01T10:00:00Z").unwrap();
+    let expected: DateTime<FixedOffset> = DateTime::parse_from_rfc3339("2024-03-01T10:00:00Z").unwrap();
 
     // Act
     let parsed = date("2024-03-01T12:00:00+02:00");
@@ -409,10 +377,7 @@ fn a_blank_date_is_refused_because_blank_means_none() {
 
     // Assert
     for result in results {
-        assert!(
-            matches!(result, Err(ClientError::InvalidDate { .. })),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(ClientError::InvalidDate { .. })), "{result:?}");
     }
 }
 
@@ -433,16 +398,8 @@ fn a_date_that_is_not_iso_8601_is_refused_naming_the_input() {
         let error = ClientDate::parse(given).expect_err(given);
 
         // Assert
-        assert!(
-            matches!(&error, ClientError::InvalidDate { input, .. } if input == given),
-            "{error:?}"
-        );
-        assert!(
-            error
-                .to_string()
-                .starts_with(&format!("invalid date '{given}': ")),
-            "{error}"
-        );
+        assert!(matches!(&error, ClientError::InvalidDate { input, .. } if input == given), "{error:?}");
+        assert!(error.to_string().starts_with(&format!("invalid date '{given}': ")), "{error}");
     }
 }
 
@@ -452,12 +409,8 @@ fn a_body_with_a_date_and_key_is_valid_json_even_when_the_key_needs_escaping() {
     let awkward_key = "k\"e\\y\u{7f}é";
 
     // Act
-    let body = encode_body(
-        2.5,
-        Some(&date("2024-03-01T12:00:00.5+02:00")),
-        Some(awkward_key),
-    )
-    .expect("finite values are encoded");
+    let body =
+        encode_body(2.5, Some(&date("2024-03-01T12:00:00.5+02:00")), Some(awkward_key)).expect("finite values are encoded");
 
     // Assert
     let fields = json_object(&body);
@@ -478,20 +431,14 @@ async fn the_request_is_a_json_post_to_the_exact_path_without_a_query() {
     let client = client_for(&server, KeyPlacement::Header);
 
     // Act
-    client
-        .register(1.5, None)
-        .await
-        .expect("the server answers");
+    client.register(1.5, None).await.expect("the server answers");
 
     // Assert
     let request = the_only_request(&server).await;
     assert_eq!(request.method.as_str(), "POST");
     assert_eq!(request.url.path(), ENDPOINT_PATH);
     assert_eq!(request.url.query(), None);
-    assert_eq!(
-        request.headers.get("content-type").map(|v| v.as_bytes()),
-        Some(&b"application/json"[..])
-    );
+    assert_eq!(request.headers.get("content-type").map(|v| v.as_bytes()), Some(&b"application/json"[..]));
     assert!(!request.url.as_str().contains(KEY), "the key is in the url");
 }
 
@@ -502,17 +449,11 @@ async fn header_placement_sends_the_key_in_the_header_and_not_in_the_body() {
     let client = client_for(&server, KeyPlacement::Header);
 
     // Act
-    client
-        .register(1.5, None)
-        .await
-        .expect("the server answers");
+    client.register(1.5, None).await.expect("the server answers");
 
     // Assert
     let request = the_only_request(&server).await;
-    assert_eq!(
-        request.headers.get("authorization").map(|v| v.as_bytes()),
-        Some(format!("apikey {KEY}").as_bytes())
-    );
+    assert_eq!(request.headers.get("authorization").map(|v| v.as_bytes()), Some(format!("apikey {KEY}").as_bytes()));
     assert!(!json_object(&request.body).contains_key("api_key"));
 }
 
@@ -523,10 +464,7 @@ async fn body_placement_sends_the_key_in_the_body_and_not_in_the_header() {
     let client = client_for(&server, KeyPlacement::Body);
 
     // Act
-    client
-        .register(1.5, None)
-        .await
-        .expect("the server answers");
+    client.register(1.5, None).await.expect("the server answers");
 
     // Assert
     let request = the_only_request(&server).await;
@@ -541,17 +479,11 @@ async fn both_placement_sends_the_key_in_the_header_and_in_the_body() {
     let client = client_for(&server, KeyPlacement::Both);
 
     // Act
-    client
-        .register(1.5, None)
-        .await
-        .expect("the server answers");
+    client.register(1.5, None).await.expect("the server answers");
 
     // Assert
     let request = the_only_request(&server).await;
-    assert_eq!(
-        request.headers.get("authorization").map(|v| v.as_bytes()),
-        Some(format!("apikey {KEY}").as_bytes())
-    );
+    assert_eq!(request.headers.get("authorization").map(|v| v.as_bytes()), Some(format!("apikey {KEY}").as_bytes()));
     assert_eq!(json_object(&request.body)["api_key"], KEY);
 }
 
@@ -568,10 +500,7 @@ async fn without_a_date_the_body_has_no_date_field_at_all() {
     let client = client_for(&server, KeyPlacement::Header);
 
     // Act
-    client
-        .register(-0.0, None)
-        .await
-        .expect("the server answers");
+    client.register(-0.0, None).await.expect("the server answers");
 
     // Assert
     let request = the_only_request(&server).await;
@@ -586,32 +515,22 @@ async fn a_date_and_the_exact_value_reach_the_server() {
     let when = date("2024-03-01T12:00:00.125-05:30");
 
     // Act
-    client
-        .register(0.30000000000000004, Some(&when))
-        .await
-        .expect("the server answers");
+    client.register(0.30000000000000004, Some(&when)).await.expect("the server answers");
 
     // Assert
     let request = the_only_request(&server).await;
-    assert_eq!(
-        String::from_utf8_lossy(&request.body),
-        r#"{"value":0.30000000000000004,"date":"2024-03-01T12:00:00.125-05:30"}"#
-    );
+    assert_eq!(String::from_utf8_lossy(&request.body), r#"{"value":0.30000000000000004,"date":"2024-03-01T12:00:00.125-05:30"}"#);
 }
 
 #[tokio::test]
 async fn one_trailing_slash_on_the_base_url_is_not_doubled() {
     // Arrange
     let server = server_answering(ResponseTemplate::new(200)).await;
-    let client = Client::builder(format!("{}/", server.uri()), KEY, IMPACT_ID)
-        .build()
-        .expect("a base url with a trailing slash is valid");
+    let client =
+        Client::builder(format!("{}/", server.uri()), KEY, IMPACT_ID).build().expect("a base url with a trailing slash is valid");
 
     // Act
-    let outcome = client
-        .register(1.0, None)
-        .await
-        .expect("the server answers");
+    let outcome = client.register(1.0, None).await.expect("the server answers");
 
     // Assert
     assert_eq!(outcome, Outcome::Registered);
@@ -621,15 +540,10 @@ async fn one_trailing_slash_on_the_base_url_is_not_doubled() {
 #[test]
 fn a_base_url_path_prefix_is_kept() {
     // Act
-    let client = Client::builder("https://sleuth.example/proxy/", KEY, 7)
-        .build()
-        .expect("a base url with a path is valid");
+    let client = Client::builder("https://sleuth.example/proxy/", KEY, 7).build().expect("a base url with a path is valid");
 
     // Assert
-    assert_eq!(
-        client.endpoint(),
-        "https://sleuth.example/proxy/api/1/impact/7/register_impact"
-    );
+    assert_eq!(client.endpoint(), "https://sleuth.example/proxy/api/1/impact/7/register_impact");
 }
 
 #[tokio::test]
@@ -639,22 +553,12 @@ async fn the_user_agent_names_this_crate_by_default() {
     let client = client_for(&server, KeyPlacement::Header);
 
     // Act
-    client
-        .register(1.0, None)
-        .await
-        .expect("the server answers");
+    client.register(1.0, None).await.expect("the server answers");
 
     // Assert
     let request = the_only_request(&server).await;
-    let agent = request
-        .headers
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    assert!(
-        agent.starts_with("sleuth-contract/"),
-        "user agent {agent:?}"
-    );
+    let agent = request.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(agent.starts_with("sleuth-contract/"), "user agent {agent:?}");
 }
 
 // ---------------------------------------------------------------------------
@@ -664,8 +568,7 @@ async fn the_user_agent_names_this_crate_by_default() {
 #[tokio::test]
 async fn a_200_is_registered() {
     // Act
-    let (outcome, requests) =
-        outcome_of_one_registration(ResponseTemplate::new(200).set_body_string("Success")).await;
+    let (outcome, requests) = outcome_of_one_registration(ResponseTemplate::new(200).set_body_string("Success")).await;
 
     // Assert
     assert_eq!(outcome, Outcome::Registered);
@@ -678,8 +581,7 @@ async fn a_400_is_a_bad_request_carrying_the_servers_text_and_is_not_retried() {
     let text = "Bad Request - impact value must be a number";
 
     // Act
-    let (outcome, requests) =
-        outcome_of_one_registration(ResponseTemplate::new(400).set_body_string(text)).await;
+    let (outcome, requests) = outcome_of_one_registration(ResponseTemplate::new(400).set_body_string(text)).await;
 
     // Assert
     assert_eq!(outcome, Outcome::BadRequest(text.to_owned()));
@@ -689,9 +591,7 @@ async fn a_400_is_a_bad_request_carrying_the_servers_text_and_is_not_retried() {
 #[tokio::test]
 async fn a_401_is_unauthorized_and_is_not_retried() {
     // Act
-    let (outcome, requests) =
-        outcome_of_one_registration(ResponseTemplate::new(401).set_body_string("Unauthorized"))
-            .await;
+    let (outcome, requests) = outcome_of_one_registration(ResponseTemplate::new(401).set_body_string("Unauthorized")).await;
 
     // Assert
     assert_eq!(outcome, Outcome::Unauthorized);
@@ -701,10 +601,8 @@ async fn a_401_is_unauthorized_and_is_not_retried() {
 #[tokio::test]
 async fn a_404_is_not_found_and_is_not_retried() {
     // Act
-    let (outcome, requests) = outcome_of_one_registration(
-        ResponseTemplate::new(404).set_body_string("MetricImpactSource Not Found"),
-    )
-    .await;
+    let (outcome, requests) =
+        outcome_of_one_registration(ResponseTemplate::new(404).set_body_string("MetricImpactSource Not Found")).await;
 
     // Assert
     assert_eq!(outcome, Outcome::NotFound);
@@ -722,12 +620,7 @@ async fn a_429_with_retry_after_is_rate_limited_for_that_many_seconds_and_is_not
     .await;
 
     // Assert
-    assert_eq!(
-        outcome,
-        Outcome::RateLimited {
-            retry_after: Some(Duration::from_secs(7))
-        }
-    );
+    assert_eq!(outcome, Outcome::RateLimited { retry_after: Some(Duration::from_secs(7)) });
     assert_eq!(requests, 1);
 }
 
@@ -748,66 +641,43 @@ async fn a_429_whose_retry_after_is_not_delay_seconds_has_no_delay_known() {
 
     for header in unusable {
         // Act
-        let (outcome, _) = outcome_of_one_registration(
-            ResponseTemplate::new(429).insert_header("Retry-After", header),
-        )
-        .await;
+        let (outcome, _) = outcome_of_one_registration(ResponseTemplate::new(429).insert_header("Retry-After", header)).await;
 
         // Assert
-        assert_eq!(
-            outcome,
-            Outcome::RateLimited { retry_after: None },
-            "for Retry-After: {header:?}"
-        );
+        assert_eq!(outcome, Outcome::RateLimited { retry_after: None }, "for Retry-After: {header:?}");
     }
 }
 
 #[tokio::test]
 async fn a_500_is_unexpected_with_its_status_and_text_and_is_not_retried() {
     // Act
-    let (outcome, requests) =
-        outcome_of_one_registration(ResponseTemplate::new(500).set_body_string("boom")).await;
+    let (outcome, requests) = outcome_of_one_registration(ResponseTemplate::new(500).set_body_string("boom")).await;
 
     // Assert
-    assert_eq!(
-        outcome,
-        Outcome::Unexpected {
-            status: 500,
-            text: "boom".to_owned()
-        }
-    );
+    assert_eq!(outcome, Outcome::Unexpected { status: 500, text: "boom".to_owned() });
     assert_eq!(requests, 1);
 }
 
 #[tokio::test]
 async fn a_redirect_is_reported_and_not_followed() {
     // Act
-    let (outcome, requests) = outcome_of_one_registration(
-        ResponseTemplate::new(302).insert_header("Location", "/elsewhere"),
-    )
-    .await;
+    let (outcome, requests) =
+        outcome_of_one_registration(ResponseTemplate::new(302).insert_header("Location", "/elsewhere")).await;
 
     // Assert
-    assert!(
-        matches!(outcome, Outcome::Unexpected { status: 302, .. }),
-        "{outcome:?}"
-    );
+    assert!(matches!(outcome, Outcome::Unexpected { status: 302, .. }), "{outcome:?}");
     assert_eq!(requests, 1);
 }
 
 #[tokio::test]
 async fn each_call_sends_exactly_one_request() {
     // Arrange
-    let server =
-        server_answering(ResponseTemplate::new(429).insert_header("Retry-After", "1")).await;
+    let server = server_answering(ResponseTemplate::new(429).insert_header("Retry-After", "1")).await;
     let client = client_for(&server, KeyPlacement::Header);
 
     // Act
     for _ in 0..3 {
-        client
-            .register(1.0, None)
-            .await
-            .expect("the server answers");
+        client.register(1.0, None).await.expect("the server answers");
     }
 
     // Assert
@@ -821,8 +691,7 @@ async fn each_call_sends_exactly_one_request() {
 #[tokio::test]
 async fn a_timeout_is_a_transport_error_that_does_not_mention_the_key() {
     // Arrange
-    let server =
-        server_answering(ResponseTemplate::new(200).set_delay(Duration::from_secs(5))).await;
+    let server = server_answering(ResponseTemplate::new(200).set_delay(Duration::from_secs(5))).await;
     let client = Client::builder(server.uri(), KEY, IMPACT_ID)
         .key_placement(KeyPlacement::Both)
         .timeout(Duration::from_millis(200))
@@ -864,8 +733,7 @@ async fn a_refused_connection_is_a_transport_error_naming_the_url_but_not_the_ke
 #[test]
 fn debug_output_of_a_client_and_its_builder_does_not_contain_the_key() {
     // Arrange
-    let builder =
-        Client::builder("https://app.sleuth.io", KEY, IMPACT_ID).key_placement(KeyPlacement::Both);
+    let builder = Client::builder("https://app.sleuth.io", KEY, IMPACT_ID).key_placement(KeyPlacement::Both);
     let builder_debug = format!("{builder:?}");
 
     // Act
@@ -883,29 +751,16 @@ fn debug_output_of_a_client_and_its_builder_does_not_contain_the_key() {
 #[test]
 fn a_base_url_that_cannot_name_the_endpoint_is_refused_naming_the_url() {
     // Arrange
-    let cases = [
-        "not a url",
-        "app.sleuth.io",
-        "ftp://app.sleuth.io",
-        "https://app.sleuth.io/?org=1",
-        "https://app.sleuth.io#top",
-    ];
+    let cases =
+        ["not a url", "app.sleuth.io", "ftp://app.sleuth.io", "https://app.sleuth.io/?org=1", "https://app.sleuth.io#top"];
 
     for given in cases {
         // Act
         let error = Client::builder(given, KEY, IMPACT_ID).build().unwrap_err();
 
         // Assert
-        assert!(
-            matches!(&error, ClientError::InvalidBaseUrl { url, .. } if url == given),
-            "{error:?}"
-        );
-        assert!(
-            error
-                .to_string()
-                .starts_with(&format!("invalid base url '{given}': ")),
-            "{error}"
-        );
+        assert!(matches!(&error, ClientError::InvalidBaseUrl { url, .. } if url == given), "{error:?}");
+        assert!(error.to_string().starts_with(&format!("invalid base url '{given}': ")), "{error}");
     }
 }
 
@@ -915,22 +770,12 @@ fn a_key_that_cannot_be_sent_is_refused_without_echoing_it() {
     let unsendable = "line\nbreak-secret";
 
     // Act
-    let empty = Client::builder("https://app.sleuth.io", "", IMPACT_ID)
-        .build()
-        .unwrap_err();
-    let broken = Client::builder("https://app.sleuth.io", unsendable, IMPACT_ID)
-        .build()
-        .unwrap_err();
+    let empty = Client::builder("https://app.sleuth.io", "", IMPACT_ID).build().unwrap_err();
+    let broken = Client::builder("https://app.sleuth.io", unsendable, IMPACT_ID).build().unwrap_err();
 
     // Assert
-    assert!(
-        matches!(empty, ClientError::InvalidApiKey { .. }),
-        "{empty:?}"
-    );
-    assert!(
-        matches!(broken, ClientError::InvalidApiKey { .. }),
-        "{broken:?}"
-    );
+    assert!(matches!(empty, ClientError::InvalidApiKey { .. }), "{empty:?}");
+    assert!(matches!(broken, ClientError::InvalidApiKey { .. }), "{broken:?}");
     assert!(!broken.to_string().contains("secret"), "{broken}");
     assert!(!format!("{broken:?}").contains("secret"), "{broken:?}");
 }
@@ -938,14 +783,8 @@ fn a_key_that_cannot_be_sent_is_refused_without_echoing_it() {
 #[test]
 fn a_user_agent_that_is_not_a_header_value_is_refused_naming_it() {
     // Act
-    let error = Client::builder("https://app.sleuth.io", KEY, IMPACT_ID)
-        .user_agent("bad\nagent")
-        .build()
-        .unwrap_err();
+    let error = Client::builder("https://app.sleuth.io", KEY, IMPACT_ID).user_agent("bad\nagent").build().unwrap_err();
 
     // Assert
-    assert!(
-        matches!(&error, ClientError::InvalidUserAgent { input, .. } if input == "bad\nagent"),
-        "{error:?}"
-    );
+    assert!(matches!(&error, ClientError::InvalidUserAgent { input, .. } if input == "bad\nagent"), "{error:?}");
 }

@@ -102,22 +102,13 @@ fn the_same_law_finds_each_planted_fault() {
         Fault::WrongValueText,
         Fault::AcceptImpossibleDate,
     ] {
-        let settings = Settings {
-            faults: vec![fault],
-            ..example_settings()
-        };
+        let settings = Settings { faults: vec![fault], ..example_settings() };
         let mut runner = TestRunner::deterministic();
         let strategy = any_case();
         let found = (0..2000).any(|_| {
-            let req = strategy
-                .new_tree(&mut runner)
-                .expect("strategy generates")
-                .current();
+            let req = strategy.new_tree(&mut runner).expect("strategy generates").current();
             let answer = Core::new(settings.clone()).decide(&req, Duration::ZERO);
-            oracle
-                .expect(&req, Window::Closed)
-                .judge(&answer)
-                .is_violation()
+            oracle.expect(&req, Window::Closed).judge(&answer).is_violation()
         });
         assert!(found, "{fault:?} was not caught by 2,000 generated cases");
     }

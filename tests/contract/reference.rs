@@ -10,11 +10,7 @@ use sleuth_contract::spec;
 
 pub fn example_settings() -> Settings {
     let f = Facts::example();
-    Settings {
-        impact_ids: f.impact_ids.clone(),
-        api_keys: vec![f.api_key.clone()],
-        ..Settings::default()
-    }
+    Settings { impact_ids: f.impact_ids.clone(), api_keys: vec![f.api_key.clone()], ..Settings::default() }
 }
 
 /// Conformant configurations that differ where the contract is silent.
@@ -22,39 +18,12 @@ pub fn conformant_variants() -> Vec<(&'static str, Settings)> {
     let base = example_settings();
     vec![
         ("default", base.clone()),
-        (
-            "permissive",
-            Settings {
-                leniency: Leniency::permissive(),
-                ..base.clone()
-            },
-        ),
-        (
-            "strict",
-            Settings {
-                leniency: Leniency::strict(),
-                ..base.clone()
-            },
-        ),
-        (
-            "rate-limit-first",
-            Settings {
-                order: Stage::RATE_LIMIT_FIRST.to_vec(),
-                ..base.clone()
-            },
-        ),
+        ("permissive", Settings { leniency: Leniency::permissive(), ..base.clone() }),
+        ("strict", Settings { leniency: Leniency::strict(), ..base.clone() }),
+        ("rate-limit-first", Settings { order: Stage::RATE_LIMIT_FIRST.to_vec(), ..base.clone() }),
         (
             "body-before-auth",
-            Settings {
-                order: vec![
-                    Stage::Method,
-                    Stage::Body,
-                    Stage::Auth,
-                    Stage::Path,
-                    Stage::RateLimit,
-                ],
-                ..base
-            },
+            Settings { order: vec![Stage::Method, Stage::Body, Stage::Auth, Stage::Path, Stage::RateLimit], ..base },
         ),
     ]
 }
@@ -92,16 +61,10 @@ fn inside_the_window_every_case_still_gets_an_allowed_answer() {
     for (name, settings) in conformant_variants() {
         for case in catalogue(&facts) {
             let mut core = Core::new(settings.clone());
-            let opener = sleuth_contract::model::Spec::valid()
-                .impact(sleuth_contract::model::ImpactRef::Known)
-                .render(&facts);
+            let opener = sleuth_contract::model::Spec::valid().impact(sleuth_contract::model::ImpactRef::Known).render(&facts);
             assert_eq!(core.decide(&opener, Duration::ZERO).status, 200);
             let answer = core.decide(&case.request, Duration::from_secs(1));
-            let window = if oracle.impact_of(&case.request) == Some(facts.impact_id()) {
-                Window::Open
-            } else {
-                Window::Closed
-            };
+            let window = if oracle.impact_of(&case.request) == Some(facts.impact_id()) { Window::Open } else { Window::Closed };
             let expected = oracle.expect(&case.request, window);
             if expected.judge(&answer).is_violation() {
                 violations.push(format!(
@@ -129,11 +92,7 @@ fn the_window_walks_from_200_to_429_counting_down_and_back_to_200() {
         let a = core.decide(&req, at(t));
         assert_eq!(a.status, 429, "at {t}s");
         assert_eq!(a.text_for_comparison(), spec::TEXT_RATE_LIMITED);
-        let ra: u64 = a
-            .header("retry-after")
-            .expect("Retry-After present")
-            .parse()
-            .expect("integer seconds");
+        let ra: u64 = a.header("retry-after").expect("Retry-After present").parse().expect("integer seconds");
         assert!((1..=120).contains(&ra), "Retry-After {ra} at {t}s");
         assert!(ra < last, "Retry-After must count down: {ra} after {last}");
         assert_eq!(ra, 120 - t, "Retry-After at {t}s");
@@ -145,31 +104,16 @@ fn the_window_walks_from_200_to_429_counting_down_and_back_to_200() {
 #[tokio::test]
 async fn the_http_server_walks_the_window_with_a_manual_clock() {
     let clock = Clock::manual();
-    let server = sleuth_contract::ReferenceServer::builder()
-        .impact_id(42)
-        .api_key("k")
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
-    let client = sleuth_contract::Client::builder(server.url(), "k", 42)
-        .build()
-        .unwrap();
-    assert_eq!(
-        client.register(1.5, None).await.unwrap(),
-        sleuth_contract::Outcome::Registered
-    );
+    let server =
+        sleuth_contract::ReferenceServer::builder().impact_id(42).api_key("k").clock(clock.clone()).start().await.unwrap();
+    let client = sleuth_contract::Client::builder(server.url(), "k", 42).build().unwrap();
+    assert_eq!(client.register(1.5, None).await.unwrap(), sleuth_contract::Outcome::Registered);
     clock.advance(Duration::from_secs(100));
     assert_eq!(
         client.register(1.5, None).await.unwrap(),
-        sleuth_contract::Outcome::RateLimited {
-            retry_after: Some(Duration::from_secs(20))
-        }
+        sleuth_contract::Outcome::RateLimited { retry_after: Some(Duration::from_secs(20)) }
     );
     clock.advance(Duration::from_secs(20));
-    assert_eq!(
-        client.register(1.5, None).await.unwrap(),
-        sleuth_contract::Outcome::Registered
-    );
+    assert_eq!(client.register(1.5, None).await.unwrap(), sleuth_contract::Outcome::Registered);
     assert_eq!(server.received().len(), 3);
 }

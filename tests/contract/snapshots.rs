@@ -18,10 +18,7 @@ fn render_section(section: &str) -> String {
     let oracle = Oracle::new(facts.impact_ids.clone(), [facts.api_key.clone()]);
     let redactor = Redactor::new([facts.api_key.clone()]);
     let mut out = String::new();
-    for case in catalogue(&facts)
-        .into_iter()
-        .filter(|c| c.id.split('/').next() == Some(section))
-    {
+    for case in catalogue(&facts).into_iter().filter(|c| c.id.split('/').next() == Some(section)) {
         let mut core = Core::new(example_settings());
         let answer = core.decide(&case.request, Duration::ZERO);
         let expected = oracle.expect(&case.request, Window::Closed);
@@ -32,25 +29,12 @@ fn render_section(section: &str) -> String {
         };
         let _ = writeln!(out, "{}  [{}]", case.id, case.row.text());
         for line in redactor.redact(&case.request.summary()).lines() {
-            let shown: String = line
-                .chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_debug().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect();
+            let shown: String =
+                line.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect();
             let _ = writeln!(out, "  > {shown}");
         }
         let _ = writeln!(out, "  allowed: {}", expected.summary());
-        let _ = writeln!(
-            out,
-            "  answer:  {} {:?} ({verdict})\n",
-            answer.status,
-            answer.text_for_comparison()
-        );
+        let _ = writeln!(out, "  answer:  {} {:?} ({verdict})\n", answer.status, answer.text_for_comparison());
     }
     out
 }
@@ -72,14 +56,8 @@ macro_rules! section_snapshot {
 section_snapshot!(catalogue_value_cases_against_the_reference_server, "value");
 section_snapshot!(catalogue_date_cases_against_the_reference_server, "date");
 section_snapshot!(catalogue_auth_cases_against_the_reference_server, "auth");
-section_snapshot!(
-    catalogue_impact_cases_against_the_reference_server,
-    "impact"
-);
+section_snapshot!(catalogue_impact_cases_against_the_reference_server, "impact");
 section_snapshot!(catalogue_body_cases_against_the_reference_server, "body");
-section_snapshot!(
-    catalogue_method_cases_against_the_reference_server,
-    "method"
-);
+section_snapshot!(catalogue_method_cases_against_the_reference_server, "method");
 section_snapshot!(catalogue_multi_cases_against_the_reference_server, "multi");
 section_snapshot!(catalogue_valid_cases_against_the_reference_server, "valid");
