@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use sleuth_contract::catalogue::catalogue;
 use sleuth_contract::model::Facts;
 use sleuth_contract::report::EXIT_ERROR;
+use sleuth_contract::reference::{Fault, Leniency, Stage};
 use sleuth_contract::ReferenceServer;
 
 #[derive(Parser)]
@@ -42,6 +43,31 @@ struct ServeArgs {
     /// The rate-limit window in seconds.
     #[arg(long, default_value_t = 120)]
     rate_window: u64,
+    /// Check order: validate before rate-limiting, or rate-limit first.
+    #[arg(long, value_enum, default_value_t = Order::ValidateFirst)]
+    order: Order,
+    /// Choices where the contract is silent (all conformant).
+    #[arg(long, value_enum, default_value_t = LeniencyArg::Default)]
+    leniency: LeniencyArg,
+    /// Plant a deliberate fault (repeatable), to see what probe reports.
+    #[arg(long, value_enum)]
+    fault: Vec<Fault>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Order {
+    ValidateFirst,
+    RateLimitFirst,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LeniencyArg {
+    /// Refuse numeric strings and unusual dates; accept extra fields.
+    Default,
+    /// Accept everything the contract allows to be accepted.
+    Permissive,
+    /// Refuse everything the contract allows to be refused.
+    Strict,
 }
 
 fn main() -> ExitCode {
@@ -68,7 +94,20 @@ async fn serve(args: ServeArgs) -> i32 {
         eprintln!("error: serve needs an API key: pass --api-key KEY or set SLEUTH_API_KEY");
         return EXIT_ERROR;
     };
-    let mut builder = ReferenceServer::builder().port(args.port).api_key(key).window(Duration::from_secs(args.rate_window));
+    let order = match args.order {
+        Order::ValidateFirst => Stage::VALIDATE_FIRST,
+        Order::RateLimitFirst => Stage::RATE_LIMIT_FIRST,
+    };
+    let leniency = match args.leniency {
+        LeniencyArg::Default => Leniency::default(),
+        LeniencyArg::Permissive => Leniency::permissive(),
+        LeniencyArg::Strict => Leniency::strict(),
+    };
+    let mut builder =
+        ReferenceServer::builder().port(args.port).api_key(key).window(Duration::from_secs(args.rate_window)).order(&order).leniency(leniency);
+    for f in &args.fault {
+        builder = builder.fault(*f);
+    }
     let ids = if args.impact_ids.is_empty() { vec![1] } else { args.impact_ids };
     for id in &ids {
         builder = builder.impact_id(*id);
@@ -85,6 +124,9 @@ async fn serve(args: ServeArgs) -> i32 {
         println!("  POST {}/api/1/impact/{id}/register_impact", server.url());
     }
     println!("  window {}s; key from --api-key / SLEUTH_API_KEY; Ctrl-C stops", args.rate_window);
+    if !args.fault.is_empty() {
+        println!("  planted faults (NOT conformant): {:?}", args.fault);
+    }
     let _ = tokio::signal::ctrl_c().await;
     drop(server);
     0

@@ -128,7 +128,7 @@ impl Leniency {
 
 /// A deliberate fault, for proving that a harness catches it (mutation testing).
 /// A server with any fault is *not* conformant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fault {
     /// Accepts bare `NaN`/`Infinity` tokens as values.

@@ -158,3 +158,45 @@ fn a_violation_exits_1_and_prints_a_curl_reproduction_with_the_key_as_a_variable
 fn serve_without_a_key_is_a_one_line_error() {
     assert_one_line_error(&run(&["serve", "--port", "0"]), "serve needs an API key");
 }
+
+#[test]
+fn serve_answers_the_pages_curl_examples_with_success() {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .args(["serve", "--port", "0", "--api-key", "page-key", "--impact-id", "42", "--impact-id", "43"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    // The page's "API key in Header" example (with its missing backslash mended).
+    let header = rt.block_on(
+        http.post(format!("{url}/api/1/impact/42/register_impact"))
+            .header("Authorization", "apikey page-key")
+            .header("Content-Type", "application/json")
+            .body("{\n  \"value\": 1.5\n}")
+            .send(),
+    );
+    // The page's "API key in Body" example, on the second impact source (the first
+    // is inside its 120 s window now).
+    let body = rt.block_on(
+        http.post(format!("{url}/api/1/impact/43/register_impact"))
+            .header("Content-Type", "application/json")
+            .body("{\n  \"value\": 2.5,\n  \"api_key\": \"page-key\"\n}")
+            .send(),
+    );
+    let texts: Vec<(u16, String)> = [header, body]
+        .into_iter()
+        .map(|r| {
+            let r = r.unwrap();
+            (r.status().as_u16(), rt.block_on(r.text()).unwrap())
+        })
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(texts, vec![(200, "Success".to_string()), (200, "Success".to_string())]);
+}
