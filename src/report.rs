@@ -181,10 +181,22 @@ impl Report {
         for n in &self.notes {
             let _ = writeln!(out, "note: {n}");
         }
+        // Triage: one faulty behaviour often breaks many cases; count by check.
+        let mut by_check: Vec<(&str, usize)> = Vec::new();
+        for f in self.cases.iter().flat_map(|c| &c.failures) {
+            match by_check.iter_mut().find(|(n, _)| *n == f.check) {
+                Some(e) => e.1 += 1,
+                None => by_check.push((f.check, 1)),
+            }
+        }
+        if !by_check.is_empty() {
+            let parts: Vec<String> = by_check.iter().map(|(n, k)| format!("{n} x{k}")).collect();
+            let _ = writeln!(out, "failures by check: {}", parts.join(", "));
+        }
         let s = self.summary();
         let _ = writeln!(
             out,
-            "{} cases: {} conform, {} unspecified, {} violations, {} errors; {} values registered; {:.1}s",
+            "{} cases: {} conform, {} unspecified, {} violations, {} errors; {} values registered; {:.2}s",
             s.cases,
             s.conforms,
             s.unspecified,

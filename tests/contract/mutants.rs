@@ -169,3 +169,21 @@ async fn against_a_validate_first_server_probe_registers_at_most_three_values() 
     let ended = server.received().last().map(|r| r.at).unwrap();
     assert!(ended - started <= Duration::from_secs(120 + 10), "virtual time used {:?}", ended - started);
 }
+
+#[tokio::test]
+async fn probe_never_registers_more_than_the_budget_even_when_the_server_accepts_what_it_must_refuse() {
+    for budget in [0u32, 1, 2, 4] {
+        let server = start(|b| b.fault(Fault::AcceptNanToken).fault(Fault::AcceptAnyString)).await;
+        let mut cfg = ProbeConfig::new(server.url(), facts());
+        cfg.wait = Wait::Virtual(server.clock().clone());
+        cfg.max_registrations = budget;
+        cfg.timeout = Duration::from_millis(500);
+        let report = run(cfg).await.unwrap();
+        let accepted = server.received().iter().filter(|r| (200..300).contains(&r.answer.status)).count() as u32;
+        assert_eq!(report.exit_code(), 1, "budget {budget}: faults not reported");
+        // A faulty server can register a value the run did not mean to register
+        // (the case that exposes the fault) but never more than one past the budget.
+        assert!(accepted <= budget.max(1), "budget {budget}: the server registered {accepted} values");
+        assert_eq!(report.registrations, accepted, "the report counts what the server registered");
+    }
+}
