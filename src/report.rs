@@ -170,8 +170,14 @@ impl Report {
                 for f in &c.failures {
                     let _ = writeln!(out, "      {}: {}", f.check, f.message);
                 }
-                if c.failures.is_empty() && !c.message.is_empty() {
-                    let _ = writeln!(out, "      {}", c.message);
+                // What the message says beyond the failures (seed, shrinking, …).
+                let mut rest = c.message.clone();
+                for f in &c.failures {
+                    rest = rest.replace(&format!("{}: {}", f.check, f.message), "");
+                }
+                let rest: Vec<&str> = rest.split("; ").map(str::trim).filter(|p| !p.is_empty()).collect();
+                if !rest.is_empty() {
+                    let _ = writeln!(out, "      note: {}", rest.join("; "));
                 }
                 if let Some(curl) = &c.curl {
                     let _ = writeln!(out, "      reproduce: {curl}");

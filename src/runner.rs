@@ -218,6 +218,14 @@ struct Runner {
     max_latency: Duration,
 }
 
+/// The outcome of shrinking: the last failing variant observed, if any.
+struct Shrunk {
+    best: Option<(Exchange, Expectation)>,
+    steps: usize,
+    requests: usize,
+    why: &'static str,
+}
+
 /// Runs a probe and returns its report. Errors only when the run cannot start
 /// (invalid URL, target unreachable); everything the target answers is a finding.
 pub async fn run(cfg: ProbeConfig) -> Result<Report, ProbeError> {
@@ -248,7 +256,7 @@ pub async fn run(cfg: ProbeConfig) -> Result<Report, ProbeError> {
     };
     if let Wait::Virtual(_) = r.cfg.wait {
         let skipped = r.cfg.wait.now().saturating_sub(r.started);
-        r.report.notes.push(format!("embedded clock advanced {}s instead of sleeping", skipped.as_secs()));
+        r.report.notes.push(format!("virtual clock advanced {}s instead of sleeping", skipped.as_secs()));
     }
     if let Some(why) = r.stopped.take() {
         r.report.notes.push(why);
@@ -451,7 +459,11 @@ impl Runner {
         let window_selected = self.cfg.only.is_empty()
             || self.cfg.only.iter().any(|p| "window/".starts_with(p.as_str()) || p.starts_with("window"));
         if !window_selected {
-            return self.accept_without_window(accept).await;
+            self.accept_without_window(accept).await?;
+            if self.cfg.generated > 0 {
+                self.generated().await?;
+            }
+            return Ok(());
         }
         let valid_spec = Spec::valid();
         let primary = self.facts_with_closed_source();
@@ -681,10 +693,21 @@ impl Runner {
                 continue;
             }
             let check = failures.first().map(|f| f.check).unwrap_or("");
-            let (minimal, steps, requests) = self.shrink(&mut tree, check, &facts).await;
-            let note = format!("seed {seed}, case {n}; shrunk in {steps} steps ({requests} requests); reproduce with --generated {n} --seed {seed}");
-            let (mex, mexp) = self.ask(&minimal).await;
-            self.record(&id, None, &mex, &mexp, Some(note));
+            let registering = matches!(&ex.outcome, Ok(a) if (200..300).contains(&a.status));
+            let shrunk = self.shrink(&mut tree, check, &facts, registering).await;
+            let note = match &shrunk.best {
+                Some(_) => format!(
+                    "seed {seed}, case {n}; shrunk in {} steps ({} requests); reproduce with --generated {n} --seed {seed}",
+                    shrunk.steps, shrunk.requests
+                ),
+                None => {
+                    format!("seed {seed}, case {n}; not shrunk ({}); reproduce with --generated {n} --seed {seed}", shrunk.why)
+                }
+            };
+            // Report a failure that was observed, never a re-send: re-sending can
+            // meet another window state and hide the fault.
+            let (fex, fexp) = shrunk.best.unwrap_or((ex, expectation));
+            self.record(&id, None, &fex, &fexp, Some(note));
         }
         self.report.notes.push(format!(
             "generated {} cases with seed {seed}: {sent} sent, {skipped} skipped (unsendable, or would have registered a value)",
@@ -695,45 +718,67 @@ impl Runner {
 
     /// Shrinks a failing generated case by re-sending simpler variants (proptest's
     /// simplify/complicate walk), keeping a variant when it still fails the same
-    /// check. Bounded by the shrink budget; variants that could register a value
-    /// are not sent. Returns the minimal request, the steps kept and the requests sent.
+    /// check. Bounded by the shrink budget. Variants that could register a value are
+    /// not sent, except when the failure itself is a wrongful registration (2xx):
+    /// then each attempt registers, so it is tried only on a virtual clock (windows
+    /// cost nothing) and within the registration budget.
     async fn shrink(
         &mut self,
         tree: &mut Box<dyn ValueTree<Value = Spec>>,
         check: &str,
         facts: &Facts,
-    ) -> (Request, usize, usize) {
-        let mut best = tree.current().render(facts);
-        let (mut steps, mut requests) = (0, 0);
-        if !tree.simplify() {
-            return (best, steps, requests);
+        registering: bool,
+    ) -> Shrunk {
+        let mut out = Shrunk { best: None, steps: 0, requests: 0, why: "" };
+        let virtual_clock = matches!(self.cfg.wait, Wait::Virtual(_));
+        if registering && !virtual_clock {
+            out.why = "each attempt would register a real value";
+            return out;
         }
-        while requests < self.cfg.shrink_budget {
+        if !tree.simplify() {
+            out.why = "already minimal";
+            return out;
+        }
+        while out.requests < self.cfg.shrink_budget {
             let candidate = tree.current().render(facts);
+            if registering {
+                if !self.budget_left() {
+                    out.why = "registration budget spent";
+                    break;
+                }
+                if let Some(id) = self.oracle.impact_of(&candidate) {
+                    self.wait_closed(id).await;
+                }
+            }
             let window = self.window_for(&candidate);
             let risky = self.oracle.expect(&candidate, window).may_register && window == Window::Closed;
-            let fails = if !Transport::sendable(&candidate) || risky {
-                false
-            } else {
-                requests += 1;
+            let mut failing = None;
+            if Transport::sendable(&candidate) && !risky {
+                out.requests += 1;
                 let ex = self.send(&candidate).await;
                 let expectation = self.oracle.expect(&candidate, window);
                 let ctx = Context { expectation: &expectation, window_secs: self.cfg.window.as_secs() };
                 let (v, f) = checks::classify(&ctx, &ex, &self.checks);
-                v == Verdict::Violation && f.iter().any(|f| f.check == check)
-            };
-            let more = if fails {
-                best = candidate;
-                steps += 1;
-                tree.simplify()
-            } else {
-                tree.complicate()
+                if v == Verdict::Violation && f.iter().any(|f| f.check == check) {
+                    failing = Some((ex, expectation));
+                }
+            }
+            let more = match failing {
+                Some(found) => {
+                    out.best = Some(found);
+                    out.steps += 1;
+                    tree.simplify()
+                }
+                None => tree.complicate(),
             };
             if !more {
                 break;
             }
         }
-        (best, steps, requests)
+        if out.best.is_none() && out.why.is_empty() {
+            out.why = "no simpler variant failed the same way";
+        }
+        out
     }
 }
 

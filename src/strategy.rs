@@ -69,6 +69,9 @@ pub fn invalid_value() -> impl Strategy<Value = Option<String>> {
         // `null` gets its own weight: it is the classic path to a 500 in a Python
         // server (`float(None)` raises TypeError, not ValueError).
         Just(Some("null".to_string())),
+        // Bare non-finite tokens too: Python's `json` accepts them by default, so
+        // they are the likeliest way a real server registers a NaN.
+        prop::sample::select(vec!["NaN", "Infinity", "-Infinity"]).prop_map(|s| Some(s.to_string())),
         prop::sample::select(vec![
             "null",
             "true",

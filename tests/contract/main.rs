@@ -1,5 +1,6 @@
 mod cli;
 mod client;
+mod generative;
 mod mutants;
 mod properties;
 mod reference;
