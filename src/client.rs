@@ -427,12 +427,39 @@ pub fn encode_value(value: f64) -> Result<String, ClientError> {
 /// written with as many digits as they need and no more (`.5`, not `.500`;
 /// none for a whole second), so the text denotes the very instant it was given
 /// and never claims a precision the input did not have.
+///
+/// RFC 3339 offsets have no seconds: an offset such as `+00:00:30` (possible in
+/// chrono) is written as the same instant in UTC instead of being cut to
+/// `+00:00`, which would move the instant. Years outside 0000..=9999 cannot be
+/// written at all; [`encode_body`] refuses them (see [`check_date`]).
 pub fn encode_date(date: &ClientDate) -> String {
     match date {
+        ClientDate::Instant(instant) if instant.offset().local_minus_utc() % 60 != 0 => {
+            let utc = instant.naive_utc();
+            format!("{}{}+00:00", utc.format("%Y-%m-%dT%H:%M:%S"), fraction(utc.nanosecond()))
+        }
         ClientDate::Instant(instant) => {
             format!("{}{}{}", instant.format("%Y-%m-%dT%H:%M:%S"), fraction(instant.nanosecond()), instant.format("%:z"),)
         }
         ClientDate::Local(local) => format!("{}{}", local.format("%Y-%m-%dT%H:%M:%S"), fraction(local.nanosecond()),),
+    }
+}
+
+/// Refuses a date RFC 3339 cannot express: a year outside 0000..=9999 (chrono
+/// allows them; the text would be `+10000-…` or `-0001-…`, which no RFC 3339
+/// parser reads back).
+pub fn check_date(date: &ClientDate) -> Result<(), ClientError> {
+    use chrono::Datelike;
+    let year = match date {
+        // The year as written: UTC when the offset has seconds (see encode_date).
+        ClientDate::Instant(i) if i.offset().local_minus_utc() % 60 != 0 => i.naive_utc().year(),
+        ClientDate::Instant(i) => i.year(),
+        ClientDate::Local(l) => l.year(),
+    };
+    if (0..=9999).contains(&year) {
+        Ok(())
+    } else {
+        Err(ClientError::InvalidDate { input: encode_date(date), reason: "RFC 3339 years have four digits (0000-9999)".into() })
     }
 }
 
@@ -457,6 +484,9 @@ fn fraction(nanosecond: u32) -> String {
 /// absent date is an absent field rather than `"date":null`. Strings go through
 /// `serde_json` so any key or date text is escaped correctly.
 pub fn encode_body(value: f64, date: Option<&ClientDate>, body_key: Option<&str>) -> Result<Vec<u8>, ClientError> {
+    if let Some(d) = date {
+        check_date(d)?;
+    }
     let mut body = String::with_capacity(96);
     body.push_str("{\"value\":");
     body.push_str(&encode_value(value)?);

@@ -14,5 +14,8 @@ pub mod runner;
 pub mod spec;
 pub mod strategy;
 pub mod transport;
-pub use client::{encode_body, encode_date, encode_value, Client, ClientBuilder, ClientDate, ClientError, KeyPlacement, Outcome};
+pub mod verify;
+pub use client::{
+    check_date, encode_body, encode_date, encode_value, Client, ClientBuilder, ClientDate, ClientError, KeyPlacement, Outcome,
+};
 pub use reference::ReferenceServer;

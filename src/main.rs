@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use sleuth_contract::catalogue::catalogue;
 use sleuth_contract::model::Facts;
-use sleuth_contract::report::EXIT_ERROR;
 use sleuth_contract::reference::{Fault, Leniency, Stage};
+use sleuth_contract::report::EXIT_ERROR;
 use sleuth_contract::ReferenceServer;
 
 #[derive(Parser)]
@@ -26,7 +26,8 @@ enum Command {
     Serve(ServeArgs),
     /// List the catalogue: id, CONTRACT.md row, allowed statuses.
     Cases,
-    // verify-client: added by src/verify (see VerifyArgs there).
+    /// Check a command-line client: run it against the reference server and judge what it sends.
+    VerifyClient(sleuth_contract::verify::VerifyArgs),
 }
 
 #[derive(clap::Args)]
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Probe(args) => runtime.block_on(sleuth_contract::runner::probe_main(args)),
+        Command::VerifyClient(args) => runtime.block_on(sleuth_contract::verify::verify_main(args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Cases => cases(),
     };
@@ -103,8 +105,12 @@ async fn serve(args: ServeArgs) -> i32 {
         LeniencyArg::Permissive => Leniency::permissive(),
         LeniencyArg::Strict => Leniency::strict(),
     };
-    let mut builder =
-        ReferenceServer::builder().port(args.port).api_key(key).window(Duration::from_secs(args.rate_window)).order(&order).leniency(leniency);
+    let mut builder = ReferenceServer::builder()
+        .port(args.port)
+        .api_key(key)
+        .window(Duration::from_secs(args.rate_window))
+        .order(&order)
+        .leniency(leniency);
     for f in &args.fault {
         builder = builder.fault(*f);
     }

@@ -5,3 +5,4 @@ mod mutants;
 mod properties;
 mod reference;
 mod snapshots;
+mod verify;
