@@ -187,3 +187,40 @@ async fn probe_never_registers_more_than_the_budget_even_when_the_server_accepts
         assert_eq!(report.registrations, accepted, "the report counts what the server registered");
     }
 }
+
+/// A "server" that answers every connection with bytes that are not HTTP.
+async fn garbage_server() -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(b"\xff\xfegarbage, not HTTP\r\n\r\n").await;
+            });
+        }
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn a_target_that_answers_garbage_gives_violations_not_a_crash() {
+    let (url, task) = garbage_server().await;
+    let mut cfg = ProbeConfig::new(url, facts());
+    cfg.timeout = Duration::from_secs(2);
+    let report = run(cfg).await.expect("garbage is a finding, not an error");
+    task.abort();
+    let s = report.summary();
+    assert_eq!(report.exit_code(), 1);
+    assert_eq!(s.violations, s.cases, "every case is a violation: {s:?}");
+    assert_eq!(report.registrations, 0);
+    let first = &report.cases[0];
+    assert!(first.observed.is_none());
+    assert!(
+        first.failures.iter().any(|f| f.check == "answered" && f.message.starts_with("broken answer")),
+        "{:?}",
+        first.failures
+    );
+}
