@@ -1,5 +1,6 @@
 mod cli;
 mod client;
+mod fuzz_corpus;
 mod generative;
 mod mutants;
 mod properties;
