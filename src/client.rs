@@ -101,9 +101,12 @@ impl ClientDate {
             Ok(instant) => return Ok(ClientDate::Instant(instant)),
             Err(e) => e,
         };
+        // chrono's `%Y` also takes signed and short years (`-024-…`), which RFC 3339
+        // does not; require the four-digit year first.
+        let four_digit_year = s.len() > 4 && s.as_bytes()[..4].iter().all(u8::is_ascii_digit) && s.as_bytes()[4] == b'-';
         match NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
-            Ok(local) => Ok(ClientDate::Local(local)),
-            Err(_) => Err(invalid(format!(
+            Ok(local) if four_digit_year => Ok(ClientDate::Local(local)),
+            _ => Err(invalid(format!(
                 "expected an rfc 3339 date-time such as 2024-03-01T12:00:00+02:00, \
                  or one without offset such as 2024-03-01T12:00:00 ({rfc3339_error})"
             ))),
@@ -484,12 +487,14 @@ fn fraction(nanosecond: u32) -> String {
 /// absent date is an absent field rather than `"date":null`. Strings go through
 /// `serde_json` so any key or date text is escaped correctly.
 pub fn encode_body(value: f64, date: Option<&ClientDate>, body_key: Option<&str>) -> Result<Vec<u8>, ClientError> {
+    // The value first: a non-finite value is refused as such, whatever the date.
+    let value = encode_value(value)?;
     if let Some(d) = date {
         check_date(d)?;
     }
     let mut body = String::with_capacity(96);
     body.push_str("{\"value\":");
-    body.push_str(&encode_value(value)?);
+    body.push_str(&value);
     if let Some(date) = date {
         body.push_str(",\"date\":");
         body.push_str(&json_string(&encode_date(date)));

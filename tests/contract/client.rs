@@ -788,3 +788,13 @@ fn a_user_agent_that_is_not_a_header_value_is_refused_naming_it() {
     // Assert
     assert!(matches!(&error, ClientError::InvalidUserAgent { input, .. } if input == "bad\nagent"), "{error:?}");
 }
+
+#[test]
+fn a_non_finite_value_is_refused_as_such_even_with_an_unwritable_date() {
+    use chrono::TimeZone;
+    let far = sleuth_contract::ClientDate::Instant(
+        chrono::FixedOffset::east_opt(0).unwrap().with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap(),
+    );
+    assert!(matches!(sleuth_contract::encode_body(f64::NAN, Some(&far), None), Err(sleuth_contract::ClientError::NonFinite(_))));
+    assert!(matches!(sleuth_contract::encode_body(1.0, Some(&far), None), Err(sleuth_contract::ClientError::InvalidDate { .. })));
+}
