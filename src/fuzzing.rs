@@ -32,7 +32,7 @@ use crate::checks::{self, Context, Verdict};
 use crate::json::{self, Json};
 use crate::model::{json_number, json_string, Facts, EXAMPLE_KEY, UNKNOWN_KEY};
 use crate::oracle::{Oracle, Window};
-use crate::reference::{Core, Fault, Leniency, Settings, Stage};
+use crate::reference::{Core, Fault, Settings};
 use crate::request::{Answer, Request};
 use crate::spec;
 use crate::transport::{Exchange, TransportError, MAX_KEPT};
@@ -73,16 +73,7 @@ fn example_oracle() -> Oracle {
 /// answers inside the oracle's set" tests the oracle's set from several sides.
 pub fn conformant_settings() -> Vec<(&'static str, Settings)> {
     let base = Settings { impact_ids: IMPACT_IDS.to_vec(), api_keys: vec![EXAMPLE_KEY.to_string()], ..Settings::default() };
-    vec![
-        ("default", base.clone()),
-        ("permissive", Settings { leniency: Leniency::permissive(), ..base.clone() }),
-        ("strict", Settings { leniency: Leniency::strict(), ..base.clone() }),
-        ("rate-limit-first", Settings { order: Stage::RATE_LIMIT_FIRST.to_vec(), ..base.clone() }),
-        (
-            "body-before-auth",
-            Settings { order: vec![Stage::Method, Stage::Body, Stage::Auth, Stage::Path, Stage::RateLimit], ..base },
-        ),
-    ]
+    Settings::conformant_variants(base)
 }
 
 // --- the targets ---------------------------------------------------------------

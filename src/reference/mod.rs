@@ -287,6 +287,23 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Conformant configurations built on `base` that differ where the contract is
+    /// silent (lenient or strict choices; the rate limit checked before or after the
+    /// key and body). "Every one of them answers inside the oracle's set" tests the
+    /// oracle's set from several sides; the property tests and fuzz targets use them.
+    pub fn conformant_variants(base: Settings) -> Vec<(&'static str, Settings)> {
+        vec![
+            ("default", base.clone()),
+            ("permissive", Settings { leniency: Leniency::permissive(), ..base.clone() }),
+            ("strict", Settings { leniency: Leniency::strict(), ..base.clone() }),
+            ("rate-limit-first", Settings { order: Stage::RATE_LIMIT_FIRST.to_vec(), ..base.clone() }),
+            (
+                "body-before-auth",
+                Settings { order: vec![Stage::Method, Stage::Body, Stage::Auth, Stage::Path, Stage::RateLimit], ..base },
+            ),
+        ]
+    }
+
     /// Whether `fault` is switched on.
     pub fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)

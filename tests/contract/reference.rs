@@ -5,7 +5,7 @@ use std::time::Duration;
 use sleuth_contract::catalogue::catalogue;
 use sleuth_contract::model::Facts;
 use sleuth_contract::oracle::{Oracle, Window};
-use sleuth_contract::reference::{Clock, Core, Leniency, Settings, Stage};
+use sleuth_contract::reference::{Clock, Core, Settings};
 use sleuth_contract::spec;
 
 pub fn example_settings() -> Settings {
@@ -15,17 +15,7 @@ pub fn example_settings() -> Settings {
 
 /// Conformant configurations that differ where the contract is silent.
 pub fn conformant_variants() -> Vec<(&'static str, Settings)> {
-    let base = example_settings();
-    vec![
-        ("default", base.clone()),
-        ("permissive", Settings { leniency: Leniency::permissive(), ..base.clone() }),
-        ("strict", Settings { leniency: Leniency::strict(), ..base.clone() }),
-        ("rate-limit-first", Settings { order: Stage::RATE_LIMIT_FIRST.to_vec(), ..base.clone() }),
-        (
-            "body-before-auth",
-            Settings { order: vec![Stage::Method, Stage::Body, Stage::Auth, Stage::Path, Stage::RateLimit], ..base },
-        ),
-    ]
+    Settings::conformant_variants(example_settings())
 }
 
 #[test]
