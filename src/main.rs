@@ -72,7 +72,22 @@ enum LeniencyArg {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            // One line, as for every other bad input; --help has the rest.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("error: invalid arguments").trim_start_matches("error: ");
+            return fail(&format!("{first} (see --help)"));
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
@@ -92,6 +107,10 @@ fn fail(msg: &str) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> i32 {
+    if args.rate_window == 0 {
+        eprintln!("error: --rate-window must be at least 1 second");
+        return EXIT_ERROR;
+    }
     let Some(key) = args.api_key.filter(|k| !k.is_empty()) else {
         eprintln!("error: serve needs an API key: pass --api-key KEY or set SLEUTH_API_KEY");
         return EXIT_ERROR;

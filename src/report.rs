@@ -301,6 +301,18 @@ impl Report {
     }
 }
 
+/// Checks before a run that the report can be written to `output` (creating the
+/// file), so a bad path fails at once rather than after real registrations.
+pub fn check_output(output: Option<&std::path::Path>) -> Result<(), String> {
+    let Some(path) = output else { return Ok(()) };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))
+}
+
 /// Writes a rendered report to `output` (a file) or to standard output.
 pub fn emit(report: &Report, format: Format, output: Option<&std::path::Path>, redactor: &Redactor) -> std::io::Result<()> {
     let text = report.render(format, redactor);

@@ -800,9 +800,8 @@ fn random_u64() -> u64 {
 /// Turns flags into a config, starting the embedded server when there is no
 /// target (the server is returned so it lives as long as the run).
 pub async fn config_from_args(args: &ProbeArgs) -> Result<(ProbeConfig, Option<ReferenceServer>), ProbeError> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(ProbeError::Config(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
-    }
+    let timeout = crate::transport::timeout_from_secs(args.timeout).map_err(ProbeError::Config)?;
+    crate::report::check_output(args.output.as_deref()).map_err(ProbeError::Config)?;
     if args.rate_window == 0 {
         return Err(ProbeError::Config("--rate-window must be at least 1 second".into()));
     }
@@ -853,7 +852,7 @@ pub async fn config_from_args(args: &ProbeArgs) -> Result<(ProbeConfig, Option<R
         max_registrations: max,
         generated: args.generated,
         seed,
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout,
         wait,
         only: args.cases.clone(),
         shrink_budget: 200,

@@ -74,6 +74,19 @@ pub fn parse_base_url(url: &str) -> Result<reqwest::Url, UrlError> {
     Ok(parsed)
 }
 
+/// The longest per-answer timeout accepted (a day).
+pub const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// A `--timeout` in seconds as a duration: positive, at least a millisecond and at
+/// most [`MAX_TIMEOUT_SECS`] (a huge value would not fit a `Duration`).
+pub fn timeout_from_secs(secs: f64) -> Result<Duration, String> {
+    if secs.is_finite() && (0.001..=MAX_TIMEOUT_SECS).contains(&secs) {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!("--timeout must be between 0.001 and {MAX_TIMEOUT_SECS} seconds, not {secs}"))
+    }
+}
+
 impl Transport {
     /// A transport to `base` (validated by [`parse_base_url`]). `redactor` scrubs
     /// secrets from error messages.

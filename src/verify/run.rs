@@ -103,9 +103,8 @@ pub async fn verify_client(args: &VerifyArgs) -> Result<(Report, Redactor), Veri
     if args.rate_window == 0 {
         return Err(VerifyError::Config("--rate-window must be at least 1 second".into()));
     }
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(VerifyError::Config(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
-    }
+    crate::transport::timeout_from_secs(args.timeout).map_err(VerifyError::Config)?;
+    crate::report::check_output(args.output.as_deref()).map_err(VerifyError::Config)?;
     let Some((program, client_args)) = args.command.split_first() else {
         return Err(VerifyError::Config("no client command: pass it after `--`".into()));
     };

@@ -200,3 +200,20 @@ fn serve_answers_the_pages_curl_examples_with_success() {
     let _ = child.wait();
     assert_eq!(texts, vec![(200, "Success".to_string()), (200, "Success".to_string())]);
 }
+
+#[test]
+fn out_of_range_timeouts_and_bad_flag_values_are_one_line_errors() {
+    assert_one_line_error(&run(&["probe", "--timeout", "99999999999999999999"]), "--timeout must be between");
+    assert_one_line_error(&run(&["probe", "--timeout", "1e-12"]), "--timeout must be between");
+    assert_one_line_error(&run(&["verify-client", "--timeout", "1e30", "--", "true"]), "--timeout must be between");
+    assert_one_line_error(&run(&["probe", "--format", "xml"]), "invalid value 'xml'");
+    assert_one_line_error(&run(&["probe", "--bogus"]), "unexpected argument '--bogus'");
+    assert_one_line_error(&run(&["serve", "--rate-window", "0", "--api-key", "k"]), "--rate-window must be at least 1");
+}
+
+#[test]
+fn an_unwritable_output_fails_before_anything_is_sent() {
+    let o = run(&["probe", "--output", "/nonexistent-dir-sc/x.json"]);
+    assert_one_line_error(&o, "cannot write the report to /nonexistent-dir-sc/x.json");
+    assert!(stdout(&o).is_empty(), "the probe ran anyway: {}", stdout(&o));
+}
