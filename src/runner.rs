@@ -415,7 +415,50 @@ impl Runner {
         Some(f)
     }
 
+    /// Checks the run's own settings before judging the target: a request with the
+    /// given key and impact id but no `value` (nothing can be registered) must not be
+    /// refused for its key or its id. A key refused in the header *and* in the body,
+    /// or an impact id answered 404, is a mistake in the flags far more often than
+    /// in the target, and judging 200 cases on it would bury that in false
+    /// violations. A target that checks the body first answers 400 here; then the
+    /// first registration's answer carries the hint instead.
+    async fn preflight(&mut self) -> Result<(), ProbeError> {
+        let ids = self.cfg.facts.impact_ids.clone();
+        for id in ids {
+            let facts = Facts { impact_ids: vec![id], ..self.cfg.facts.clone() };
+            let header = Spec::valid().without("value").render(&facts);
+            let ex = self.send(&header).await;
+            let status = match &ex.outcome {
+                Ok(a) => a.status,
+                Err(TransportError::Connect(reason)) => {
+                    return Err(ProbeError::Unreachable { url: self.transport.base().to_string(), reason: reason.clone() })
+                }
+                Err(_) => continue,
+            };
+            if status == 404 {
+                return Err(ProbeError::Config(format!(
+                    "the target answered 404 for impact id {id}, which --impact-id says exists: check the id (or pass the right --target)"
+                )));
+            }
+            if status == 401 {
+                let body = Spec::valid()
+                    .without("value")
+                    .auth(crate::model::Auth::None)
+                    .body_key(crate::model::KeyRef::Valid)
+                    .render(&facts);
+                let ex = self.send(&body).await;
+                if matches!(&ex.outcome, Ok(a) if a.status == 401) {
+                    return Err(ProbeError::Config(
+                        "the target answered 401 Unauthorized to the API key in the header and in the body: check --api-key / SLEUTH_API_KEY".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn run_all(&mut self) -> Result<(), ProbeError> {
+        self.preflight().await?;
         let facts = self.cfg.facts.clone();
         let mut cases: Vec<Case> = catalogue(&facts);
         if !self.cfg.only.is_empty() {
@@ -480,7 +523,12 @@ impl Runner {
         let registered = matches!(&first.outcome, Ok(a) if (200..300).contains(&a.status));
         let mut window_checks = registered;
         if !registered {
-            self.report.notes.push("the first valid registration was not accepted: window checks skipped".into());
+            let hint = match &first.outcome {
+                Ok(a) if a.status == 401 => " (answered 401: if --api-key is right, the target refuses valid keys)",
+                Ok(a) if a.status == 404 => " (answered 404: if --impact-id is right, the target refuses existing ids)",
+                _ => "",
+            };
+            self.report.notes.push(format!("the first valid registration was not accepted{hint}: window checks skipped"));
         }
         let mut first_retry: Option<(Duration, u64)> = None;
         if window_checks {

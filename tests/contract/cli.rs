@@ -217,3 +217,14 @@ fn an_unwritable_output_fails_before_anything_is_sent() {
     assert_one_line_error(&o, "cannot write the report to /nonexistent-dir-sc/x.json");
     assert!(stdout(&o).is_empty(), "the probe ran anyway: {}", stdout(&o));
 }
+
+#[test]
+fn a_wrong_api_key_or_impact_id_is_a_configuration_error_not_200_violations() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(ReferenceServer::builder().impact_id(42).api_key("right-key").start()).unwrap();
+    let o = run(&["probe", "--target", &server.url(), "--impact-id", "42", "--api-key", "wrong-key"]);
+    assert_one_line_error(&o, "answered 401 Unauthorized to the API key in the header and in the body: check --api-key");
+    let o = run(&["probe", "--target", &server.url(), "--impact-id", "77", "--api-key", "right-key"]);
+    assert_one_line_error(&o, "answered 404 for impact id 77");
+    assert!(server.received().iter().all(|r| r.answer.status != 200), "the preflight registered a value");
+}
