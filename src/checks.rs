@@ -158,6 +158,9 @@ pub enum Verdict {
     Unspecified,
     /// We could not ask (connection refused, unsendable request).
     Error,
+    /// Not sent: the run stopped or the registration budget was spent before it.
+    /// Neither a pass nor a failure; listed so that nothing silently disappears.
+    Skipped,
 }
 
 impl std::fmt::Display for Verdict {
@@ -167,6 +170,7 @@ impl std::fmt::Display for Verdict {
             Verdict::Violation => "violation",
             Verdict::Unspecified => "unspecified",
             Verdict::Error => "error",
+            Verdict::Skipped => "skipped",
         })
     }
 }

@@ -86,6 +86,8 @@ pub struct Summary {
     pub violations: usize,
     pub unspecified: usize,
     pub errors: usize,
+    /// Cases not sent (budget spent, run stopped).
+    pub skipped: usize,
     pub registrations: u32,
     pub elapsed_ms: u64,
 }
@@ -123,6 +125,7 @@ impl Report {
             violations: count(Verdict::Violation),
             unspecified: count(Verdict::Unspecified),
             errors: count(Verdict::Error),
+            skipped: count(Verdict::Skipped),
             registrations: self.registrations,
             elapsed_ms: self.elapsed.as_millis() as u64,
         }
@@ -202,12 +205,13 @@ impl Report {
         let s = self.summary();
         let _ = writeln!(
             out,
-            "{} cases: {} conform, {} unspecified, {} violations, {} errors; {} values registered; {:.2}s",
+            "{} cases: {} conform, {} unspecified, {} violations, {} errors{}; {} values registered; {:.2}s",
             s.cases,
             s.conforms,
             s.unspecified,
             s.violations,
             s.errors,
+            if s.skipped > 0 { format!(", {} skipped (not sent)", s.skipped) } else { String::new() },
             s.registrations,
             self.elapsed.as_secs_f64()
         );
@@ -241,11 +245,12 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{:.3}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
             xml(&format!("{} {}", self.command, self.target)),
             s.cases,
             s.violations,
             s.errors,
+            s.skipped,
             self.elapsed.as_secs_f64()
         );
         for c in &self.cases {
@@ -290,6 +295,9 @@ impl Report {
                         ">\n      <system-out>{}</system-out>\n    </testcase>",
                         xml(&format!("unspecified: {}\n{body}", c.message))
                     );
+                }
+                Verdict::Skipped => {
+                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&c.message));
                 }
                 Verdict::Conforms => {
                     let _ = writeln!(out, "/>");

@@ -389,6 +389,22 @@ impl Runner {
         Ok((ex, verdict))
     }
 
+    /// Lists a case the run did not send, with the reason.
+    fn skip(&mut self, c: &Case, why: &str) {
+        let expected = self.redactor.redact(&self.oracle.expect(&c.request, Window::Closed).summary());
+        self.report.cases.push(CaseResult {
+            id: c.id.clone(),
+            verdict: Verdict::Skipped,
+            row: Some(c.row),
+            expected,
+            observed: None,
+            message: why.to_string(),
+            failures: Vec::new(),
+            curl: None,
+            elapsed_ms: 0,
+        });
+    }
+
     /// Waits until `id`'s window (as we believe it) is closed.
     async fn wait_closed(&mut self, id: u64) {
         if let Some(at) = self.tracks.get(&id).and_then(|t| t.opened) {
@@ -468,8 +484,12 @@ impl Runner {
             cases.into_iter().partition(|c| !self.oracle.expect(&c.request, Window::Closed).may_register);
 
         // 1. Rejections, before any registration.
-        for c in &reject {
+        for (i, c) in reject.iter().enumerate() {
             if self.stopped.is_some() {
+                let why = "not sent: the run stopped when the registration budget was spent (raise --max-registrations)";
+                for c in reject[i..].iter().chain(accept.iter()) {
+                    self.skip(c, why);
+                }
                 break;
             }
             let mut case = c.clone();
@@ -517,6 +537,9 @@ impl Runner {
             self.report
                 .notes
                 .push("no registration left in the budget: the window scenario and acceptance checks were skipped".into());
+            for c in &accept {
+                self.skip(c, "not sent: no registration left in the budget (raise --max-registrations)");
+            }
             return Ok(());
         }
         let (first, _) = self.case("window/first-registration", Some(Row::ValueFinite), &valid).await?;
@@ -613,17 +636,7 @@ impl Runner {
                     let (ex, expectation) = self.ask(&req).await;
                     self.record(&c.id, Some(c.row), &ex, &expectation, Some(note.to_string()));
                 }
-                None => self.report.cases.push(CaseResult {
-                    id: c.id.clone(),
-                    verdict: Verdict::Unspecified,
-                    row: Some(c.row),
-                    expected: self.redactor.redact(&self.oracle.expect(&c.request, Window::Closed).summary()),
-                    observed: None,
-                    message: format!("{note}; not sent"),
-                    failures: Vec::new(),
-                    curl: None,
-                    elapsed_ms: 0,
-                }),
+                None => self.skip(&c, &format!("{note}; not sent")),
             }
         }
 
@@ -641,7 +654,7 @@ impl Runner {
             let facts = self.facts_with_closed_source();
             let req = c.spec.render(&facts);
             if !self.budget_left() {
-                self.report.notes.push(format!("{}: not sent, the registration budget was spent", c.id));
+                self.skip(&c, "not sent: the registration budget was spent (raise --max-registrations)");
                 continue;
             }
             if let Some(id) = self.oracle.impact_of(&req) {

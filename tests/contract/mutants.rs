@@ -224,3 +224,20 @@ async fn a_target_that_answers_garbage_gives_violations_not_a_crash() {
         first.failures
     );
 }
+
+#[tokio::test]
+async fn when_the_budget_stops_a_run_every_unsent_case_is_listed_as_skipped() {
+    let server = start(|b| b.fault(Fault::AcceptNanToken)).await;
+    let mut cfg = ProbeConfig::new(server.url(), facts());
+    cfg.wait = Wait::Virtual(server.clock().clone());
+    cfg.max_registrations = 2;
+    let report = run(cfg).await.unwrap();
+    let s = report.summary();
+    assert_eq!(report.exit_code(), 1);
+    assert!(s.skipped > 100, "{s:?}");
+    assert!(s.cases >= 225, "cases vanished from the report: {s:?}");
+    let skipped = report.cases.iter().find(|c| c.verdict == Verdict::Skipped).unwrap();
+    assert!(skipped.message.contains("raise --max-registrations"), "{}", skipped.message);
+    let junit = report.render(sleuth_contract::report::Format::Junit, &sleuth_contract::request::Redactor::default());
+    assert!(junit.contains(&format!("skipped=\"{}\"", s.skipped)) && junit.contains("<skipped message="));
+}
