@@ -1,6 +1,7 @@
 //! `sleuth-contract`: contract tests and fuzzing for Sleuth's Custom Metric Impact
 //! registration endpoint. See the README for the commands.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -144,14 +145,17 @@ async fn serve(args: ServeArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    println!("reference server listening on {}", server.url());
+    // writeln, not println: a closed stdout (`serve | head -1`) must not stop the server.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "reference server listening on {}", server.url());
     for id in &ids {
-        println!("  POST {}/api/1/impact/{id}/register_impact", server.url());
+        let _ = writeln!(out, "  POST {}/api/1/impact/{id}/register_impact", server.url());
     }
-    println!("  window {}s; key from --api-key / SLEUTH_API_KEY; Ctrl-C stops", args.rate_window);
+    let _ = writeln!(out, "  window {}s; key from --api-key / SLEUTH_API_KEY; Ctrl-C stops", args.rate_window);
     if !args.fault.is_empty() {
-        println!("  planted faults (NOT conformant): {:?}", args.fault);
+        let _ = writeln!(out, "  planted faults (NOT conformant): {:?}", args.fault);
     }
+    let _ = out.flush();
     let _ = tokio::signal::ctrl_c().await;
     drop(server);
     0
@@ -159,9 +163,13 @@ async fn serve(args: ServeArgs) -> i32 {
 
 fn cases() -> i32 {
     let facts = Facts::example();
+    let mut out = std::io::stdout().lock();
     for c in catalogue(&facts) {
         let statuses: Vec<String> = c.declared.iter().map(ToString::to_string).collect();
-        println!("{:<48} {:<12} {}", c.id, statuses.join("|"), c.row.text());
+        // A closed pipe (`cases | head`) just ends the listing.
+        if writeln!(out, "{:<48} {:<12} {}", c.id, statuses.join("|"), c.row.text()).is_err() {
+            break;
+        }
     }
     0
 }

@@ -87,6 +87,9 @@ pub struct ProbeArgs {
     /// Only run catalogue cases whose id starts with one of these (repeatable).
     #[arg(long = "case")]
     pub cases: Vec<String>,
+    /// Send no catalogue case at all (only --generated cases).
+    #[arg(long)]
+    pub no_catalogue: bool,
     /// Allow probing the production host (app.sleuth.io). Off by default: fuzz
     /// traffic registers real values.
     #[arg(long)]
@@ -163,6 +166,8 @@ pub struct ProbeConfig {
     pub wait: Wait,
     /// Catalogue id prefixes to run (empty: all).
     pub only: Vec<String>,
+    /// Send no catalogue case (generated cases only).
+    pub no_catalogue: bool,
     /// Requests a shrink may send per failing generated case.
     pub shrink_budget: usize,
 }
@@ -181,6 +186,7 @@ impl ProbeConfig {
             timeout: Duration::from_secs(10),
             wait: Wait::real(),
             only: Vec::new(),
+            no_catalogue: false,
             shrink_budget: 200,
         }
     }
@@ -474,12 +480,26 @@ impl Runner {
     }
 
     async fn run_all(&mut self) -> Result<(), ProbeError> {
-        self.preflight().await?;
         let facts = self.cfg.facts.clone();
         let mut cases: Vec<Case> = catalogue(&facts);
         if !self.cfg.only.is_empty() {
             cases.retain(|c| self.cfg.only.iter().any(|p| c.id.starts_with(p.as_str())));
         }
+        if self.cfg.no_catalogue {
+            cases.clear();
+        }
+        let window_named = self.cfg.only.iter().any(|p| "window/".starts_with(p.as_str()) || p.starts_with("window"));
+        if cases.is_empty() && !window_named && self.cfg.generated == 0 {
+            return Err(ProbeError::Config(if self.cfg.no_catalogue {
+                "--no-catalogue without --generated leaves nothing to send".into()
+            } else {
+                format!(
+                    "no catalogue case matches --case {}: `sleuth-contract cases` lists the ids",
+                    self.cfg.only.join(", --case ")
+                )
+            }));
+        }
+        self.preflight().await?;
         let (reject, accept): (Vec<Case>, Vec<Case>) =
             cases.into_iter().partition(|c| !self.oracle.expect(&c.request, Window::Closed).may_register);
 
@@ -519,8 +539,10 @@ impl Runner {
         }
 
         // 2. Register once, then probe the window (unless --case leaves it out).
-        let window_selected = self.cfg.only.is_empty()
-            || self.cfg.only.iter().any(|p| "window/".starts_with(p.as_str()) || p.starts_with("window"));
+        // The window scenario runs for a whole catalogue, when window/ is named, or
+        // when selected cases may be accepted: checking them inside one window costs
+        // one window, not one each.
+        let window_selected = !self.cfg.no_catalogue && (self.cfg.only.is_empty() || window_named || !accept.is_empty());
         if !window_selected {
             self.accept_without_window(accept).await?;
             if self.cfg.generated > 0 {
@@ -916,6 +938,7 @@ pub async fn config_from_args(args: &ProbeArgs) -> Result<(ProbeConfig, Option<R
         timeout,
         wait,
         only: args.cases.clone(),
+        no_catalogue: args.no_catalogue,
         shrink_budget: 200,
     };
     Ok((cfg, server))
@@ -931,12 +954,8 @@ pub async fn probe_main(args: ProbeArgs) -> i32 {
         }
     };
     let redactor = Redactor::new([cfg.facts.api_key.clone()]);
-    if cfg.generated > 0 && args.seed.is_none() {
-        eprintln!("generated cases use seed {} (pass --seed {} to repeat)", cfg.seed, cfg.seed);
-    }
-    if server.is_some() {
-        eprintln!("no --target: probing the embedded reference server at {}", cfg.base_url);
-    }
+    // The seed of generated cases is in the report's notes; nothing is printed
+    // before the run, so a configuration error stays a single line.
     let report = match run(cfg).await {
         Ok(mut r) => {
             if server.is_some() {
@@ -950,6 +969,10 @@ pub async fn probe_main(args: ProbeArgs) -> i32 {
         }
     };
     if let Err(e) = crate::report::emit(&report, args.format, args.output.as_deref(), &redactor) {
+        // `… | head`: the reader is gone; the verdict still stands.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return report.exit_code();
+        }
         let place = args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard output".into());
         eprintln!("error: cannot write the report to {place}: {e}");
         return EXIT_ERROR;

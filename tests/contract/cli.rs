@@ -228,3 +228,15 @@ fn a_wrong_api_key_or_impact_id_is_a_configuration_error_not_200_violations() {
     assert_one_line_error(&o, "answered 404 for impact id 77");
     assert!(server.received().iter().all(|r| r.answer.status != 200), "the preflight registered a value");
 }
+
+#[test]
+fn a_case_filter_that_matches_nothing_is_an_error_not_a_silent_pass() {
+    assert_one_line_error(
+        &run(&["probe", "--case", "nonexistent-prefix"]),
+        "no catalogue case matches --case nonexistent-prefix",
+    );
+    assert_one_line_error(&run(&["probe", "--no-catalogue"]), "--no-catalogue without --generated");
+    let o = run(&["probe", "--no-catalogue", "--generated", "50", "--seed", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("generated/") && !stdout(&o).contains("value/"), "{}", stdout(&o));
+}
