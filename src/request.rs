@@ -82,7 +82,10 @@ impl Request {
         if self.body.is_empty() {
             return parts.join(" ");
         }
-        match std::str::from_utf8(&self.body) {
+        // Control bytes (NUL above all) cannot travel in a shell argument; such
+        // bodies go through printf like invalid UTF-8.
+        let printable = |t: &str| t.chars().all(|c| !c.is_control() || c == '\n' || c == '\t');
+        match std::str::from_utf8(&self.body).ok().filter(|t| printable(t)).ok_or(()) {
             Ok(text) => {
                 parts.push("--data-raw".into());
                 parts.push(shell_quote(text));
@@ -166,6 +169,35 @@ impl std::fmt::Debug for Redactor {
     }
 }
 
+/// Secrets shorter than this are redacted only as whole tokens.
+pub const SHORT_SECRET: usize = 8;
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// Replaces `secret` in `text` where it is not part of a longer token.
+fn replace_tokens(text: &str, secret: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(secret) {
+        if at < last {
+            continue;
+        }
+        let end = at + secret.len();
+        let before_ok = at == 0 || !is_token_byte(bytes[at - 1]);
+        let after_ok = end == bytes.len() || !is_token_byte(bytes[end]);
+        if before_ok && after_ok {
+            out.push_str(&text[last..at]);
+            out.push_str(REDACTED);
+            last = end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// What secrets are replaced with: the environment variable a reader would use.
 pub const REDACTED: &str = "$SLEUTH_API_KEY";
 
@@ -179,12 +211,18 @@ impl Redactor {
     }
 
     /// `text` with every secret replaced by [`REDACTED`].
+    ///
+    /// A secret shorter than [`SHORT_SECRET`] bytes is replaced only where it
+    /// stands as a whole token (not inside a longer run of letters, digits, `-` or
+    /// `_`): a one-letter test key must not turn "shrunk" into "shrun$SLEUTH_API_KEY".
+    /// Longer secrets are replaced wherever they occur.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), REDACTED);
+            if !out.contains(s.as_str()) {
+                continue;
             }
+            out = if s.len() >= SHORT_SECRET { out.replace(s.as_str(), REDACTED) } else { replace_tokens(&out, s) };
         }
         out
     }
@@ -209,6 +247,22 @@ mod tests {
     fn curl_line_sends_invalid_utf8_bodies_byte_for_byte() {
         let r = Request::post("/x").body(vec![0xff, b'a']);
         assert_eq!(r.to_curl("http://h"), r"printf '\377\141' | curl -sS -i -X POST http://h/x --data-binary @-");
+    }
+
+    #[test]
+    fn a_short_secret_is_redacted_only_as_a_whole_token() {
+        let r = Redactor::new(["k"]);
+        assert_eq!(
+            r.redact("shrunk; Authorization: apikey k; {\"api_key\": \"k\"}"),
+            "shrunk; Authorization: apikey $SLEUTH_API_KEY; {\"api_key\": \"$SLEUTH_API_KEY\"}"
+        );
+    }
+
+    #[test]
+    fn curl_line_sends_control_bytes_through_printf() {
+        let r = Request::post("/x").body(b"{\"value\": 1.5}\x00".to_vec());
+        let c = r.to_curl("http://h");
+        assert!(c.starts_with("printf '") && !c.contains('\0'), "{c}");
     }
 
     #[test]
