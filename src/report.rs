@@ -52,7 +52,14 @@ impl Observed {
         Observed {
             status: a.status,
             text: redactor.redact(&a.text_for_comparison()),
-            headers: a.headers.iter().map(|(n, v)| (n.clone(), redactor.redact(v))).collect(),
+            // `date` changes on every answer; leaving it out lets two JSON reports
+            // of the same target be diffed.
+            headers: a
+                .headers
+                .iter()
+                .filter(|(n, _)| !n.eq_ignore_ascii_case("date"))
+                .map(|(n, v)| (n.clone(), redactor.redact(v)))
+                .collect(),
         }
     }
 }

@@ -131,11 +131,13 @@ impl Wait {
         }
     }
 
-    async fn sleep(&self, d: Duration) {
+    /// Waits `d`; `why` is shown on stderr for real waits of 2 s or more, so a
+    /// long silent pause always has a reason on screen.
+    async fn sleep(&self, d: Duration, why: &str) {
         match self {
             Wait::Real(_) => {
                 if d >= Duration::from_secs(2) {
-                    eprintln!("waiting {}s for the rate-limit window…", d.as_secs());
+                    eprintln!("waiting {}s: {why}", d.as_secs());
                 }
                 tokio::time::sleep(d).await
             }
@@ -262,8 +264,13 @@ pub async fn run(cfg: ProbeConfig) -> Result<Report, ProbeError> {
     };
     if let Wait::Virtual(_) = r.cfg.wait {
         let skipped = r.cfg.wait.now().saturating_sub(r.started);
-        r.report.notes.push(format!("virtual clock advanced {}s instead of sleeping", skipped.as_secs()));
+        if skipped.as_secs() > 0 {
+            r.report.notes.push(format!("virtual clock advanced {}s instead of sleeping", skipped.as_secs()));
+        }
     }
+    // The same sentence can be learnt twice (e.g. once per impact source).
+    let mut seen = std::collections::HashSet::new();
+    r.report.notes.retain(|n| seen.insert(n.clone()));
     if let Some(why) = r.stopped.take() {
         r.report.notes.push(why);
     }
@@ -324,7 +331,7 @@ impl Runner {
                     "impact {id} was inside a window the run did not open (a previous run or another client?); waited {}s and asked again",
                     wait.as_secs()
                 ));
-                self.cfg.wait.sleep(wait).await;
+                self.cfg.wait.sleep(wait, &format!("impact {id} is inside a window this run did not open")).await;
                 window = self.window_for(req);
                 ex = self.send(req).await;
             }
@@ -417,7 +424,10 @@ impl Runner {
             let end = at + self.cfg.window;
             let now = self.cfg.wait.now();
             if now < end {
-                self.cfg.wait.sleep(end - now).await;
+                self.cfg
+                    .wait
+                    .sleep(end - now, &format!("impact {id}'s rate-limit window must close before the next registration"))
+                    .await;
             }
         }
     }
@@ -704,7 +714,10 @@ impl Runner {
         let late_at = opened + self.cfg.window.saturating_sub(self.margin());
         let now = self.cfg.wait.now();
         if now < late_at {
-            self.cfg.wait.sleep(late_at - now).await;
+            self.cfg
+                .wait
+                .sleep(late_at - now, &format!("window/late-in-window is sent just before impact {id}'s window ends"))
+                .await;
         }
         let (ex, verdict) = self.case("window/late-in-window", Some(Row::RateWindow), valid).await?;
         let mut wait = self.margin();
@@ -730,7 +743,7 @@ impl Runner {
                 return Ok(());
             }
         }
-        self.cfg.wait.sleep(wait).await;
+        self.cfg.wait.sleep(wait, &format!("the Retry-After given, before window/after-retry-after on impact {id}")).await;
         if !self.budget_left() {
             self.report.notes.push("window/after-retry-after not sent: the registration budget was spent".into());
             return Ok(());
