@@ -92,4 +92,12 @@ fn main() {
     for w in windows.split(',').filter_map(|w| w.trim().parse::<u64>().ok()) {
         rt.block_on(real_window(&facts, w));
     }
+    // Peak resident memory of the whole benchmark process (Linux), which includes
+    // the embedded servers' journals and every report built above.
+    if let Some(hwm) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+    {
+        println!("peak resident memory (VmHWM)      {}", hwm.trim_start_matches("VmHWM:").trim());
+    }
 }
