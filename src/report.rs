@@ -342,6 +342,21 @@ pub fn emit(report: &Report, format: Format, output: Option<&std::path::Path>, r
     }
 }
 
+/// Writes the report (see [`emit`]) and returns the command's exit code: the
+/// report's own, or [`EXIT_ERROR`] with a one-line message when it cannot be
+/// written. A closed pipe (`… | head`) is not an error: the verdict stands.
+pub fn finish(report: &Report, format: Format, output: Option<&std::path::Path>, redactor: &Redactor) -> i32 {
+    match emit(report, format, output, redactor) {
+        Ok(()) => report.exit_code(),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => report.exit_code(),
+        Err(e) => {
+            let place = output.map(|p| p.display().to_string()).unwrap_or_else(|| "standard output".into());
+            eprintln!("error: cannot write the report to {place}: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
 /// Escapes text for XML, dropping characters XML 1.0 cannot carry at all
 /// (a target's garbage bytes must not make the report unreadable).
 pub fn xml(s: &str) -> String {

@@ -981,17 +981,9 @@ pub async fn probe_main(args: ProbeArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    if let Err(e) = crate::report::emit(&report, args.format, args.output.as_deref(), &redactor) {
-        // `… | head`: the reader is gone; the verdict still stands.
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return report.exit_code();
-        }
-        let place = args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard output".into());
-        eprintln!("error: cannot write the report to {place}: {e}");
-        return EXIT_ERROR;
-    }
+    let code = crate::report::finish(&report, args.format, args.output.as_deref(), &redactor);
     drop(server);
-    report.exit_code()
+    code
 }
 
 #[cfg(test)]

@@ -181,16 +181,7 @@ pub async fn verify_main(args: VerifyArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    if let Err(e) = crate::report::emit(&report, args.format, args.output.as_deref(), &redactor) {
-        // `… | head`: the reader is gone; the verdict still stands.
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return report.exit_code();
-        }
-        let place = args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard output".into());
-        eprintln!("error: cannot write the report to {place}: {e}");
-        return EXIT_ERROR;
-    }
-    report.exit_code()
+    crate::report::finish(&report, args.format, args.output.as_deref(), &redactor)
 }
 
 /// Every violation of one run: the requests, then how the client finished.
