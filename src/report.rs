@@ -316,6 +316,85 @@ impl Report {
     }
 }
 
+/// What a previous run's JSON report recorded, per case id: the status and text
+/// observed, or `None` when it got no answer (or was skipped).
+#[derive(Clone, Debug, Default)]
+pub struct Baseline {
+    answers: std::collections::HashMap<String, Option<(u16, String)>>,
+}
+
+impl Baseline {
+    /// Reads a report written by `--format json`.
+    pub fn load(path: &std::path::Path) -> Result<Baseline, String> {
+        let err = |why: String| format!("cannot use {} as a baseline: {why}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(format!("not a JSON report ({e})")))?;
+        let cases = v
+            .get("cases")
+            .and_then(|c| c.as_array())
+            .ok_or_else(|| err("no \"cases\" array (write it with --format json)".into()))?;
+        let mut answers = std::collections::HashMap::new();
+        for c in cases {
+            let Some(id) = c.get("id").and_then(|i| i.as_str()) else { continue };
+            if c.get("verdict").and_then(|v| v.as_str()) == Some("skipped") {
+                continue;
+            }
+            let observed = c
+                .get("observed")
+                .filter(|o| !o.is_null())
+                .and_then(|o| Some((u16::try_from(o.get("status")?.as_u64()?).ok()?, o.get("text")?.as_str()?.to_string())));
+            answers.insert(id.to_string(), observed);
+        }
+        Ok(Baseline { answers })
+    }
+
+    /// How many cases the baseline holds.
+    pub fn len(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Whether the baseline holds no case.
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty()
+    }
+}
+
+impl Report {
+    /// Compares every answered case with `baseline`: a case whose status or text
+    /// changed gets an `unchanged_since_baseline` failure and becomes a violation,
+    /// so a CI job fails when a target's behaviour moves, even where the contract
+    /// allows both answers. Cases the baseline lacks, and skipped ones, are not
+    /// compared. Returns the number of changes.
+    pub fn compare_with_baseline(&mut self, baseline: &Baseline) -> usize {
+        let mut changed = 0;
+        for c in &mut self.cases {
+            if c.verdict == Verdict::Skipped {
+                continue;
+            }
+            let Some(before) = baseline.answers.get(&c.id) else { continue };
+            let now = c.observed.as_ref().map(|o| (o.status, o.text.clone()));
+            if *before == now {
+                continue;
+            }
+            let show = |a: &Option<(u16, String)>| match a {
+                Some((s, t)) => format!("{s} {t:?}"),
+                None => "no answer".to_string(),
+            };
+            let f = Failure { check: "unchanged_since_baseline", message: format!("was {}, now {}", show(before), show(&now)) };
+            c.message = if c.message.is_empty() {
+                format!("{}: {}", f.check, f.message)
+            } else {
+                format!("{}; {}: {}", c.message, f.check, f.message)
+            };
+            c.failures.push(f);
+            c.verdict = Verdict::Violation;
+            changed += 1;
+        }
+        self.notes.push(format!("{changed} of {} baseline cases changed their answer", baseline.len()));
+        changed
+    }
+}
+
 /// Checks before a run that the report can be written to `output` (creating the
 /// file), so a bad path fails at once rather than after real registrations.
 pub fn check_output(output: Option<&std::path::Path>) -> Result<(), String> {

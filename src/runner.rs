@@ -90,6 +90,10 @@ pub struct ProbeArgs {
     /// Send no catalogue case at all (only --generated cases).
     #[arg(long)]
     pub no_catalogue: bool,
+    /// A previous `--format json` report of this target: any case whose status or
+    /// text changed since then is a violation (regression check for CI).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
     /// Allow probing the production host (app.sleuth.io). Off by default: fuzz
     /// traffic registers real values.
     #[arg(long)]
@@ -959,6 +963,13 @@ pub async fn config_from_args(args: &ProbeArgs) -> Result<(ProbeConfig, Option<R
 
 /// `sleuth-contract probe`: runs, writes the report, returns the exit code.
 pub async fn probe_main(args: ProbeArgs) -> i32 {
+    let baseline = match args.baseline.as_deref().map(crate::report::Baseline::load).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let (cfg, server) = match config_from_args(&args).await {
         Ok(x) => x,
         Err(e) => {
@@ -981,6 +992,10 @@ pub async fn probe_main(args: ProbeArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    let mut report = report;
+    if let Some(b) = &baseline {
+        report.compare_with_baseline(b);
+    }
     let code = crate::report::finish(&report, args.format, args.output.as_deref(), &redactor);
     drop(server);
     code

@@ -240,3 +240,56 @@ fn a_case_filter_that_matches_nothing_is_an_error_not_a_silent_pass() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("generated/") && !stdout(&o).contains("value/"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_baseline_passes_when_nothing_changed_and_names_every_changed_answer_otherwise() {
+    use sleuth_contract::reference::Leniency;
+    let dir = std::env::temp_dir().join(format!("sc-baseline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = dir.join("base.json");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let start = |lenient: bool| {
+        let b = ReferenceServer::builder().impact_id(7).impact_id(8).api_key("kb-key-123456").window(Duration::from_secs(2));
+        rt.block_on(if lenient { b.leniency(Leniency::permissive()) } else { b }.start()).unwrap()
+    };
+    let probe = |url: &str, extra: &[&str]| {
+        let mut a = vec![
+            "probe",
+            "--target",
+            url,
+            "--impact-id",
+            "7",
+            "--impact-id",
+            "8",
+            "--api-key",
+            "kb-key-123456",
+            "--rate-window",
+            "2",
+            "--max-registrations",
+            "6",
+        ];
+        a.extend_from_slice(extra);
+        run(&a)
+    };
+    // A baseline from the default reference server; the same server again: no change.
+    let server = start(false);
+    let o = probe(&server.url(), &["--format", "json", "--output", base.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = probe(&server.url(), &["--baseline", base.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("note: 0 of "), "{}", stdout(&o));
+    drop(server);
+    // A permissive server is conformant too, but answers differently where the
+    // contract is silent: the baseline catches exactly that.
+    let server = start(true);
+    let o = probe(&server.url(), &["--baseline", base.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("VIOLATION   value/numeric-string"), "{out}");
+    assert!(out.contains("unchanged_since_baseline: was 400 \"Bad Request - impact value must be a number\", now"), "{out}");
+    assert!(!out.contains("status_code_conformance"), "the permissive server broke the contract itself: {out}");
+    // A file that is not a report is a one-line error before anything is sent.
+    std::fs::write(dir.join("bad.json"), "[1, 2]").unwrap();
+    assert_one_line_error(&run(&["probe", "--baseline", dir.join("bad.json").to_str().unwrap()]), "cannot use");
+    let _ = std::fs::remove_dir_all(dir);
+}
