@@ -18,44 +18,22 @@ pub fn conformant_variants() -> Vec<(&'static str, Settings)> {
     Settings::conformant_variants(example_settings())
 }
 
-#[test]
-fn every_catalogue_case_gets_an_allowed_answer_from_every_conformant_variant() {
+/// Sends every catalogue case to a fresh core of every conformant variant, after
+/// `prepare` (which may open a window), and lists the answers outside the oracle's set.
+fn catalogue_violations(
+    prepare: impl Fn(&mut Core, &Facts),
+    at: Duration,
+    window_for: impl Fn(&Oracle, &Facts, &sleuth_contract::request::Request) -> Window,
+) -> Vec<String> {
     let facts = Facts::example();
     let oracle = Oracle::new(facts.impact_ids.clone(), [facts.api_key.clone()]);
     let mut violations = Vec::new();
     for (name, settings) in conformant_variants() {
         for case in catalogue(&facts) {
             let mut core = Core::new(settings.clone());
-            let answer = core.decide(&case.request, Duration::ZERO);
-            let expected = oracle.expect(&case.request, Window::Closed);
-            let j = expected.judge(&answer);
-            if j.is_violation() {
-                violations.push(format!(
-                    "{name} {}: got {} {:?}, allowed {}",
-                    case.id,
-                    answer.status,
-                    answer.text_for_comparison(),
-                    expected.summary()
-                ));
-            }
-        }
-    }
-    assert!(violations.is_empty(), "{}", violations.join("\n"));
-}
-
-#[test]
-fn inside_the_window_every_case_still_gets_an_allowed_answer() {
-    let facts = Facts::example();
-    let oracle = Oracle::new(facts.impact_ids.clone(), [facts.api_key.clone()]);
-    let mut violations = Vec::new();
-    for (name, settings) in conformant_variants() {
-        for case in catalogue(&facts) {
-            let mut core = Core::new(settings.clone());
-            let opener = sleuth_contract::model::Spec::valid().impact(sleuth_contract::model::ImpactRef::Known).render(&facts);
-            assert_eq!(core.decide(&opener, Duration::ZERO).status, 200);
-            let answer = core.decide(&case.request, Duration::from_secs(1));
-            let window = if oracle.impact_of(&case.request) == Some(facts.impact_id()) { Window::Open } else { Window::Closed };
-            let expected = oracle.expect(&case.request, window);
+            prepare(&mut core, &facts);
+            let answer = core.decide(&case.request, at);
+            let expected = oracle.expect(&case.request, window_for(&oracle, &facts, &case.request));
             if expected.judge(&answer).is_violation() {
                 violations.push(format!(
                     "{name} {}: got {} {:?}, allowed {}",
@@ -67,6 +45,29 @@ fn inside_the_window_every_case_still_gets_an_allowed_answer() {
             }
         }
     }
+    violations
+}
+
+#[test]
+fn every_catalogue_case_gets_an_allowed_answer_from_every_conformant_variant() {
+    let violations = catalogue_violations(|_, _| {}, Duration::ZERO, |_, _, _| Window::Closed);
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn inside_the_window_every_case_still_gets_an_allowed_answer() {
+    let open = |core: &mut Core, facts: &Facts| {
+        let opener = sleuth_contract::model::Spec::valid().render(facts);
+        assert_eq!(core.decide(&opener, Duration::ZERO).status, 200);
+    };
+    let window = |oracle: &Oracle, facts: &Facts, req: &sleuth_contract::request::Request| {
+        if oracle.impact_of(req) == Some(facts.impact_id()) {
+            Window::Open
+        } else {
+            Window::Closed
+        }
+    };
+    let violations = catalogue_violations(open, Duration::from_secs(1), window);
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
 
